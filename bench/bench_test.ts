@@ -1,0 +1,82 @@
+/**
+ * The bench's own test, so it cannot silently rot: a `--quick` run against
+ * chapter 07 and the C reference completes and writes well-formed results,
+ * summary tables and charts (into a temp dir, never bench/results).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { BenchResults } from "./results.ts";
+
+Deno.test("deno task bench --quick measures 07-async and the C reference", async () => {
+  const out = await Deno.makeTempDir({ prefix: "echo-lab-bench-test-" });
+  try {
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        join(import.meta.dirname!, "bench.ts"),
+        "--quick",
+        "--chapters=07-async",
+        "--references=c",
+        `--out=${out}`,
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const log = new TextDecoder().decode(stderr);
+    assert.equal(code, 0, log);
+
+    const results: BenchResults = JSON.parse(
+      await Deno.readTextFile(join(out, "latest.json")),
+    );
+    assert.equal(results.schema, 1);
+    assert.equal(results.machine.deno, Deno.version.deno);
+    assert(results.machine.cores >= 1 && results.machine.cpu.length > 0);
+    assert.deepEqual(results.settings.connections, [1, 10]);
+    assert.deepEqual(
+      results.servers.map((s) => s.id),
+      ["07-async server", "reference c"],
+      `servers measured (notes: ${results.notes})`,
+    );
+    for (const server of results.servers) {
+      assert.equal(server.error, null, server.id);
+      assert.equal(server.capacity!.held, 100, `${server.id} held`);
+      assert(server.idle!.rssBytes > 0 && server.idle!.threads >= 1);
+      assert.equal(server.capacity!.idleConnections, 100);
+      assert(server.capacity!.idleCores! < 0.5, "an epoll server idles");
+      assert.deepEqual(
+        server.rows.map((r) => [r.connections, r.size, r.status]),
+        [[1, 64, "ok"], [10, 64, "ok"]],
+        `${server.id}: ${server.rows.map((r) => r.reason)}`,
+      );
+      for (const row of server.rows) {
+        assert.deepEqual(row.errors, {});
+        assert.equal(row.rounds.length, 1);
+        const summary = row.summary!;
+        assert(summary.roundTripsPerSecond.median > 100, "round trips/s");
+        assert(summary.megabytesPerSecond.median > 0);
+        assert(summary.p50Us.median > 0);
+        assert(summary.p50Us.median <= summary.p999Us.median);
+        assert(summary.cpuSecondsPerMillion!.median >= 0);
+      }
+    }
+    const summary = await Deno.readTextFile(join(out, "summary.md"));
+    assert.match(summary, /^# Benchmark summary\n/);
+    assert.match(summary, /\| 07-async +\| /, "a row per server");
+    for (
+      const chart of [
+        "throughput-64",
+        "latency",
+        "cpu",
+        "memory",
+        "chapter-07-async",
+      ]
+    ) {
+      const svg = await Deno.readTextFile(join(out, `${chart}.svg`));
+      assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+      assert.match(svg, /AMD|Intel|x86_64|aarch64|\d+ cores/, "machine named");
+    }
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});

@@ -1,0 +1,478 @@
+/**
+ * The bench's charts: Vega-Lite specifications built from a results file,
+ * rendered to static SVG by Vega itself, headless (no browser, no canvas).
+ * Each chart names the machine it ran on.
+ *
+ * Re-render from a results file (the site build does this):
+ *
+ *     deno run --allow-read --allow-write bench/charts.ts bench/results/latest.json bench/results
+ *
+ * @module
+ */
+import * as vega from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+import { join } from "node:path";
+import { machineLine } from "./machine.ts";
+import type { BenchResults, Row, ServerResult } from "./results.ts";
+
+/** Writes every chart of `results` into `dir`; returns the file names. */
+export async function renderCharts(
+  results: BenchResults,
+  dir: string,
+): Promise<string[]> {
+  const written: string[] = [];
+  for (const [name, spec] of Object.entries(chartSpecs(results))) {
+    const file = `${name}.svg`;
+    await Deno.writeTextFile(join(dir, file), await toSvg(spec));
+    written.push(file);
+  }
+  return written;
+}
+
+/** Renders one Vega-Lite spec to an SVG document. */
+export async function toSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), {
+    renderer: "none",
+  });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Every chart, by file name (without `.svg`). */
+export function chartSpecs(
+  results: BenchResults,
+): Record<string, TopLevelSpec> {
+  const measured = results.servers.filter((s) => !s.error);
+  const charts: Record<string, TopLevelSpec> = {};
+  for (const size of results.settings.sizes) {
+    charts[`throughput-${size}`] = throughput(results, measured, [size]);
+  }
+  charts.latency = latency(results, measured);
+  charts.cpu = cpu(results, measured);
+  charts.memory = memory(results, measured);
+  charts["idle-cpu"] = idleCpu(results, measured);
+  // One per chapter for its own page: its variants beside the references.
+  const references = measured.filter((s) => s.chapter === null);
+  for (const chapter of new Set(measured.map((s) => s.chapter))) {
+    if (!chapter) continue;
+    const own = measured.filter((s) => s.chapter === chapter);
+    charts[`chapter-${chapter}`] = throughput(
+      results,
+      [...own, ...references],
+      results.settings.sizes,
+      `${chapter}: round trips per second`,
+    );
+  }
+  return charts;
+}
+
+// #region throughput
+function throughput(
+  results: BenchResults,
+  servers: ServerResult[],
+  sizes: number[],
+  title = `Round trips per second, ${sizes.join(" and ")} B messages`,
+): TopLevelSpec {
+  const values = servers.flatMap((server) =>
+    server.rows
+      .filter((row) => sizes.includes(row.size) && row.summary)
+      .map((row) => ({
+        ...point(server, row),
+        rate: row.summary!.roundTripsPerSecond.median,
+        low: row.summary!.roundTripsPerSecond.min,
+        high: row.summary!.roundTripsPerSecond.max,
+      }))
+  );
+  const layers = {
+    layer: [
+      {
+        mark: { type: "line", point: true, strokeWidth: 1.5 },
+        encoding: {
+          y: {
+            field: "rate",
+            type: "quantitative",
+            title: "round trips / s (median)",
+            axis: { format: "~s" },
+          },
+          strokeDash: referenceDash,
+        },
+      },
+      {
+        mark: { type: "rule" },
+        encoding: {
+          y: { field: "low", type: "quantitative" },
+          y2: { field: "high" },
+        },
+      },
+    ],
+    encoding: {
+      x: connectionsAxis(results),
+      color: serverColor(results, servers),
+      tooltip: [
+        { field: "server" },
+        { field: "connections" },
+        { field: "rate", format: ",.0f" },
+      ],
+    },
+  };
+  return {
+    ...frame(
+      results,
+      title,
+      `closed loop, one message in flight per connection; median of ` +
+        `${results.settings.rounds} rounds, bars from the lowest to the ` +
+        `highest; references dashed`,
+    ),
+    data: { values },
+    ...(sizes.length > 1
+      ? {
+        facet: { column: { field: "size", title: "message bytes" } },
+        spec: { width: 300, height: 260, ...layers },
+      }
+      : { width: 520, height: 300, ...layers }),
+  } as TopLevelSpec;
+}
+// #endregion
+
+// #region latency
+function latency(results: BenchResults, servers: ServerResult[]) {
+  const size = results.settings.sizes[0];
+  const values = focusRows(results, servers).flatMap(({ server, row }) =>
+    (["p50Us", "p99Us", "p999Us"] as const).map((key, i) => ({
+      ...point(server, row),
+      percentile: ["p50", "p99", "p99.9"][i],
+      micros: row.summary![key].median,
+    }))
+  );
+  return {
+    ...frame(
+      results,
+      `Round-trip latency, ${size} B messages`,
+      `p50, p99 and p99.9 (medians over rounds); a server missing from a ` +
+        `panel did not hold that many connections`,
+    ),
+    data: { values },
+    facet: { column: { field: "connections", title: "connections" } },
+    spec: {
+      width: 260,
+      height: { step: 16 },
+      layer: [
+        {
+          mark: { type: "rule", color: "#bbb" },
+          encoding: {
+            x: {
+              aggregate: "min",
+              field: "micros",
+              type: "quantitative",
+              scale: { type: "log" },
+            },
+            x2: { aggregate: "max", field: "micros" },
+          },
+        },
+        {
+          mark: { type: "point", filled: true, size: 45 },
+          encoding: {
+            x: {
+              field: "micros",
+              type: "quantitative",
+              scale: { type: "log" },
+              title: "µs (log scale)",
+              axis: { format: "~s" },
+            },
+            color: {
+              field: "percentile",
+              type: "nominal",
+              sort: ["p50", "p99", "p99.9"],
+              scale: { range: ["#1f77b4", "#ff7f0e", "#d62728"] },
+            },
+            tooltip: [
+              { field: "server" },
+              { field: "percentile" },
+              { field: "micros", format: ",.0f" },
+            ],
+          },
+        },
+      ],
+      encoding: { y: serverAxis },
+    },
+  } as TopLevelSpec;
+}
+// #endregion
+
+// #region cpu
+function cpu(results: BenchResults, servers: ServerResult[]) {
+  const size = results.settings.sizes[0];
+  const values = focusRows(results, servers)
+    .filter(({ row }) => row.summary!.cpuSecondsPerMillion)
+    .map(({ server, row }) => ({
+      ...point(server, row),
+      seconds: row.summary!.cpuSecondsPerMillion!.median,
+      low: row.summary!.cpuSecondsPerMillion!.min,
+      high: row.summary!.cpuSecondsPerMillion!.max,
+    }));
+  return {
+    ...frame(
+      results,
+      `Server CPU seconds per million round trips, ${size} B`,
+      `user + system time of every thread and process of the server, from ` +
+        `/proc; lower is better; bars from the lowest to the highest round`,
+    ),
+    data: { values },
+    facet: { column: { field: "connections", title: "connections" } },
+    spec: {
+      width: 260,
+      height: { step: 16 },
+      layer: [
+        {
+          mark: { type: "bar" },
+          encoding: {
+            x: {
+              field: "seconds",
+              type: "quantitative",
+              title: "CPU s per 10⁶ round trips",
+            },
+            color: { ...serverColor(results, servers), legend: null },
+            tooltip: [{ field: "server" }, {
+              field: "seconds",
+              format: ".2f",
+            }],
+          },
+        },
+        {
+          mark: { type: "rule" },
+          encoding: {
+            x: { field: "low", type: "quantitative" },
+            x2: { field: "high" },
+          },
+        },
+      ],
+      encoding: { y: serverAxis },
+    },
+  } as TopLevelSpec;
+}
+// #endregion
+
+// #region memory
+function memory(results: BenchResults, servers: ServerResult[]) {
+  const values = servers.flatMap((server) =>
+    (server.capacity?.steps ?? [])
+      .filter((step) => step.rssBytes && step.echoed > 0)
+      .map((step) => ({
+        server: server.label,
+        kind: server.chapter ? "chapter" : "reference",
+        connections: step.echoed,
+        megabytes: step.rssBytes! / 1e6,
+      }))
+  );
+  return {
+    ...frame(
+      results,
+      "Server memory (RSS) by open connections",
+      `from the capacity probe, every connection verified by an echo; a line ` +
+        `ends where the server stopped holding more`,
+    ),
+    width: 520,
+    height: 300,
+    data: { values },
+    mark: { type: "line", point: true, strokeWidth: 1.5 },
+    encoding: {
+      x: { ...connectionsAxis(results), title: "open connections (log scale)" },
+      y: {
+        field: "megabytes",
+        type: "quantitative",
+        scale: { type: "log" },
+        title: "RSS, MB (log scale, all processes)",
+        axis: { format: "~s" },
+      },
+      color: serverColor(results, servers),
+      strokeDash: referenceDash,
+      tooltip: [
+        { field: "server" },
+        { field: "connections" },
+        { field: "megabytes", format: ",.1f" },
+      ],
+    },
+  } as TopLevelSpec;
+}
+// #endregion
+
+// #region idle-cpu
+function idleCpu(results: BenchResults, servers: ServerResult[]) {
+  const values = servers
+    .filter((s) => s.capacity?.idleCores != null)
+    .map((s) => ({
+      server: s.label,
+      percent: Math.max(0, s.capacity!.idleCores! * 100),
+      note: `${s.capacity!.idleConnections!.toLocaleString("en")} open`,
+    }));
+  const y = serverAxis;
+  return {
+    ...frame(
+      results,
+      "Server CPU while every connection is quiet",
+      `% of one core over ${results.settings.roundMs / 1000} s, with the ` +
+        `connections the capacity probe held left open and silent`,
+    ),
+    width: 420,
+    height: { step: 16 },
+    data: { values },
+    layer: [
+      {
+        mark: { type: "bar" },
+        encoding: {
+          x: {
+            field: "percent",
+            type: "quantitative",
+            title: "% of one core",
+            // A whole core is the reference: show it even when all idle.
+            scale: {
+              domain: [0, Math.max(100, ...values.map((v) => v.percent))],
+            },
+          },
+          y,
+          color: { ...serverColor(results, servers), legend: null },
+        },
+      },
+      {
+        mark: { type: "text", align: "left", dx: 4, color: "#555" },
+        encoding: {
+          x: { field: "percent", type: "quantitative" },
+          y,
+          text: { field: "note" },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}
+// #endregion
+
+/** The connection counts the latency and CPU charts compare: one connection
+ * and 100 (or the largest below it that ran). */
+function focusConnections(results: BenchResults): number[] {
+  const counts = results.settings.connections;
+  const focus = counts.filter((n) => n <= 100).at(-1) ?? counts[0];
+  return [...new Set([counts[0], focus])];
+}
+
+/** The measured rows the latency and CPU charts compare: the first message
+ * size, at the focus connection counts. */
+function focusRows(results: BenchResults, servers: ServerResult[]) {
+  const size = results.settings.sizes[0];
+  const columns = focusConnections(results);
+  return servers.flatMap((server) =>
+    server.rows
+      .filter((row) => row.size === size && columns.includes(row.connections))
+      .filter((row) => row.summary)
+      .map((row) => ({ server, row }))
+  );
+}
+
+function point(server: ServerResult, row: Row) {
+  return {
+    server: server.label,
+    kind: server.chapter ? "chapter" : "reference",
+    connections: row.connections,
+    size: row.size,
+  };
+}
+
+function frame(results: BenchResults, text: string, note: string) {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: {
+      text,
+      subtitle: [note, machineLine(results.machine, results.date)],
+      anchor: "start",
+      subtitleColor: "#555",
+    },
+    config: {
+      font: "system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif",
+      view: { stroke: "#ddd" },
+    },
+  };
+}
+
+function connectionsAxis(results: BenchResults) {
+  return {
+    field: "connections",
+    type: "quantitative",
+    scale: { type: "log" },
+    title: "connections (log scale)",
+    axis: {
+      values: results.settings.connections,
+      format: "~s",
+      grid: true,
+    },
+  };
+}
+
+// Tableau's colors less its grays: they stay apart, and go to the chapters'
+// servers in order. The references are dark grays (and dashed).
+const PALETTE = [
+  "#4e79a7",
+  "#f28e2b",
+  "#e15759",
+  "#76b7b2",
+  "#59a14f",
+  "#edc948",
+  "#b07aa1",
+  "#ff9da7",
+  "#9c755f",
+  "#499894",
+  "#d37295",
+  "#b6992d",
+  "#a0cbe8",
+  "#ffbe7d",
+  "#8cd17d",
+  "#d4a6c8",
+  "#86bcb6",
+  "#f1ce63",
+];
+const REFERENCE_COLORS = ["#222222", "#777777"];
+
+/** A server's color: the same in every chart, whoever else is in it. */
+function serverColor(results: BenchResults, servers: ServerResult[]) {
+  const chapters = results.servers.filter((s) => s.chapter !== null);
+  const references = results.servers.filter((s) => s.chapter === null);
+  const color = (s: ServerResult) =>
+    s.chapter === null
+      ? REFERENCE_COLORS[references.indexOf(s) % REFERENCE_COLORS.length]
+      : PALETTE[chapters.indexOf(s) % PALETTE.length];
+  return {
+    field: "server",
+    type: "nominal",
+    title: "server",
+    scale: {
+      domain: servers.map((s) => s.label),
+      range: servers.map(color),
+    },
+    legend: { labelLimit: 240 },
+  };
+}
+
+/** Servers down the side, in run order (chapters, then references). */
+const serverAxis = {
+  field: "server",
+  type: "nominal",
+  title: null,
+  sort: null,
+  axis: { labelLimit: 240 },
+};
+
+/** References (Node.js, C) dashed, chapters solid. */
+const referenceDash = {
+  field: "kind",
+  type: "nominal",
+  legend: null,
+  scale: { domain: ["chapter", "reference"], range: [[1, 0], [5, 3]] },
+};
+
+if (import.meta.main) {
+  const [file = "bench/results/latest.json", dir = "bench/results"] = Deno.args;
+  const results: BenchResults = JSON.parse(await Deno.readTextFile(file));
+  const written = await renderCharts(results, dir);
+  console.log(`wrote ${written.length} charts to ${dir}`);
+}

@@ -1,0 +1,196 @@
+/**
+ * The summary tables of a run, in Markdown, rendered from its results file so
+ * that no figure is ever copied by hand. `deno task bench` writes them to
+ * `summary.md` beside `latest.json`; render them again from any results file:
+ *
+ *     deno run --allow-read bench/report.ts bench/results/latest.json > bench/results/summary.md
+ *
+ * @module
+ */
+import { machineLine } from "./machine.ts";
+import type { BenchResults, Row, ServerResult } from "./results.ts";
+import type { Spread } from "./stats.ts";
+
+/** The connection count of the detailed table (or the most a server held). */
+export const FOCUS_CONNECTIONS = 100;
+/** The message size of the detailed table. */
+export const FOCUS_SIZE = 64;
+
+/** Every summary table of `results`, with a heading naming the run. */
+export function renderSummary(results: BenchResults): string {
+  const measured = results.servers.filter((s) => !s.error);
+  const failed = results.servers.filter((s) => s.error);
+  const command = ["deno task bench", ...results.args].join(" ");
+  const parts = [
+    `# Benchmark summary`,
+    `Rendered by \`bench/report.ts\` from \`latest.json\`: \`${command}\` on ` +
+    `${machineLine(results.machine, results.date)} (run finished ` +
+    `${results.date}). Medians of ${results.settings.rounds} rounds of ` +
+    `${results.settings.roundMs} ms; "–" = not run (the capacity probe held ` +
+    `fewer connections), "failed" = some connection or echo failed. ` +
+    `Cores busy before the run: ${results.backgroundCores.toFixed(2)}.`,
+    ...results.notes.map((note) => `- ${note}`),
+    ...failed.map((s) => `- ${s.label} could not be measured: ${s.error}`),
+    `## Footprint and capacity`,
+    table(
+      [
+        "server",
+        "threads / processes idle",
+        "RSS idle",
+        "held",
+        "beyond that",
+        "RSS per connection",
+        "CPU idle with held open",
+      ],
+      measured.map(capacityCells),
+    ),
+    ...results.settings.sizes.flatMap((size) => [
+      `## Round trips per second, ${bytes(size)}`,
+      table(
+        ["server", ...results.settings.connections.map(count)],
+        measured.map((s) => [
+          s.label,
+          ...results.settings.connections.map((c) =>
+            rateCell(rowOf(s, c, size))
+          ),
+        ]),
+      ),
+    ]),
+    `## At ${count(FOCUS_CONNECTIONS)} connections, ${bytes(FOCUS_SIZE)}`,
+    `(or the most connections the server held, when fewer)`,
+    table(
+      [
+        "server",
+        "conns",
+        "rt/s",
+        "p50 µs",
+        "p99 µs",
+        "p99.9 µs",
+        "CPU s / 10⁶ rt",
+        "server cores",
+        "loadgen cores",
+        "other cores",
+      ],
+      measured.flatMap((s) => {
+        const row = focusRow(s);
+        return row ? [focusCells(s, row)] : [];
+      }),
+    ),
+  ];
+  return parts.join("\n\n") + "\n";
+}
+
+/** The row of the detailed table: 64 B at 100 connections, or at the most
+ * connections below that the server was measured with. */
+export function focusRow(server: ServerResult): Row | undefined {
+  return server.rows
+    .filter((r) =>
+      r.size === FOCUS_SIZE && r.summary && r.connections <= FOCUS_CONNECTIONS
+    )
+    .sort((a, b) => b.connections - a.connections)[0];
+}
+
+/** A Markdown table, padded so it reads as plain text too; a column of
+ * figures (every cell starts with a digit, a minus or "–") aligns right. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) =>
+    Math.max(3, h.length, ...rows.map((r) => r[i].length))
+  );
+  const right = header.map((_, i) =>
+    rows.length > 0 && rows.every((r) => /^[\d–-]/.test(r[i]))
+  );
+  const line = (cells: string[]) =>
+    `| ${
+      cells.map((c, i) =>
+        right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])
+      ).join(" | ")
+    } |`;
+  const rule = widths.map((w, i) =>
+    right[i] ? "-".repeat(w - 1) + ":" : "-".repeat(w)
+  );
+  return [line(header), `| ${rule.join(" | ")} |`, ...rows.map(line)]
+    .join("\n");
+}
+
+function capacityCells(server: ServerResult): string[] {
+  const capacity = server.capacity!;
+  const idle = server.idle;
+  const beyond = capacity.failure
+    ? capacity.failure +
+      (capacity.serverSaid ? `: “${capacity.serverSaid}”` : "")
+    : "held all asked for";
+  return [
+    server.label,
+    idle ? `${idle.threads} / ${idle.processes}` : "?",
+    idle ? megabytes(idle.rssBytes) : "?",
+    count(capacity.held),
+    beyond.replaceAll("|", "\\|"),
+    capacity.rssPerConnectionBytes === null
+      ? "?"
+      : size(capacity.rssPerConnectionBytes),
+    capacity.idleCores === null
+      ? "?"
+      : `${Math.round(capacity.idleCores * 100)}% @ ${
+        count(capacity.idleConnections ?? 0)
+      }`,
+  ];
+}
+
+function focusCells(server: ServerResult, row: Row): string[] {
+  const s = row.summary!;
+  const med = (spread: Spread | null, digits: number) =>
+    spread ? spread.median.toFixed(digits) : "?";
+  return [
+    server.label + (row.status === "failed" ? " (failed)" : ""),
+    count(row.connections),
+    count(s.roundTripsPerSecond.median),
+    count(s.p50Us.median),
+    count(s.p99Us.median),
+    count(s.p999Us.median),
+    med(s.cpuSecondsPerMillion, 1),
+    med(s.serverCores, 2),
+    med(s.loadgenCores, 2),
+    med(s.otherCores, 2),
+  ];
+}
+
+function rowOf(server: ServerResult, connections: number, size: number) {
+  return server.rows.find((r) =>
+    r.connections === connections && r.size === size
+  );
+}
+
+function rateCell(row: Row | undefined): string {
+  if (!row || row.status === "not run" || !row.summary) return "–";
+  const rate = count(row.summary.roundTripsPerSecond.median);
+  return row.status === "failed" ? `${rate} (failed)` : rate;
+}
+
+function count(n: number): string {
+  return Math.round(n).toLocaleString("en");
+}
+
+function bytes(n: number): string {
+  return n % 1024 === 0 ? `${n / 1024} KiB` : `${n} B`;
+}
+
+function megabytes(n: number): string {
+  return `${(n / 1e6).toFixed(1)} MB`;
+}
+
+/** Bytes in B, KB or MB (10³), three significant digits at most. */
+function size(n: number): string {
+  if (n < 1e3) return `${Math.round(n)} B`;
+  if (n < 1e6) return `${Number((n / 1e3).toPrecision(3))} KB`;
+  return `${Number((n / 1e6).toPrecision(3))} MB`;
+}
+
+if (import.meta.main) {
+  const [file] = Deno.args;
+  if (!file) {
+    console.error("usage: deno run --allow-read bench/report.ts RESULTS.json");
+    Deno.exit(2);
+  }
+  const results: BenchResults = JSON.parse(await Deno.readTextFile(file));
+  console.log(renderSummary(results).trimEnd());
+}

@@ -1,0 +1,107 @@
+/**
+ * Chapter 07: the async echo server. Deno's own networking: one listener,
+ * one async task per connection, no threads of our own. Every `await` below
+ * is a point where this task steps aside and the event loop (tokio, over
+ * epoll) runs whichever other task's socket the kernel says is ready.
+ *
+ * Run: deno task server [--host H] [--port P]
+ *
+ * @module
+ */
+import { announceListening, fatal, parseCli } from "../../shared/cli.ts";
+
+const { address } = parseCli(Deno.args, {
+  usage: "deno task server",
+  summary: "Echo server on Deno's async I/O: one task per connection.",
+});
+
+// #region listen
+let listener: Deno.TcpListener;
+try {
+  listener = Deno.listen({ hostname: address.host, port: address.port });
+} catch (error) {
+  fatal(error);
+}
+const live = new Set<Deno.TcpConn>();
+announceListening({ ...address, port: listener.addr.port });
+// #endregion
+
+// #region shutdown
+// Signal listeners run on this same event loop: nothing here ever blocks the
+// thread, so they fire promptly. Closing the listener ends the accept loop;
+// closing each connection makes its pending read reject, ending its task.
+let stopping = false;
+function stop() {
+  stopping = true;
+  listener.close();
+  for (const conn of live) conn.close();
+}
+Deno.addSignalListener("SIGINT", stop);
+Deno.addSignalListener("SIGTERM", stop);
+// #endregion
+
+// #region accept
+// The accept loop. `for await` parks this task until the kernel has a
+// completed handshake queued; meanwhile the other tasks run.
+const tasks = new Set<Promise<void>>();
+while (!stopping) {
+  let conn: Deno.TcpConn;
+  try {
+    conn = await listener.accept();
+  } catch (error) {
+    if (stopping) break;
+    // EMFILE, ECONNABORTED and friends end one accept, not the server. Back
+    // off briefly so a full fd table does not turn into a hot loop.
+    console.error(`accept: ${(error as Error).message}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    continue;
+  }
+  live.add(conn);
+  const task = echo(conn).finally(() => {
+    live.delete(conn);
+    tasks.delete(task);
+  });
+  tasks.add(task);
+}
+await Promise.all(tasks);
+Deno.exit(0);
+// #endregion
+
+// #region echo
+/** Echoes one connection until the peer half-closes or the link breaks. */
+async function echo(conn: Deno.TcpConn): Promise<void> {
+  // One buffer per connection, reused for every read: memory per idle
+  // connection stays at this buffer plus the kernel's socket buffers.
+  const buffer = new Uint8Array(16 * 1024);
+  try {
+    for (;;) {
+      // Waits (without blocking the thread) until bytes arrive; then the copy
+      // from the kernel's receive buffer into `buffer` happens in this call.
+      const n = await conn.read(buffer);
+      if (n === null) break; // the peer sent FIN: nothing more will come
+      await writeAll(conn, buffer.subarray(0, n));
+    }
+    // Half-close done right: everything read has been echoed; now send our
+    // own FIN and let the peer finish reading.
+    await conn.closeWrite();
+  } catch (error) {
+    // A reset or broken pipe ends this connection only.
+    if (!stopping) console.error(`connection: ${(error as Error).message}`);
+  } finally {
+    try {
+      conn.close();
+    } catch { /* already closed by stop() */ }
+  }
+}
+// #endregion
+
+// #region write-all
+/** write() may take fewer bytes than offered when the peer reads slowly and
+ * the send buffer is full. Awaiting each write is our backpressure: we read
+ * nothing more from this peer until its echo has left. */
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let off = 0; off < bytes.byteLength;) {
+    off += await conn.write(bytes.subarray(off));
+  }
+}
+// #endregion

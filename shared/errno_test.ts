@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import {
+  check,
+  ECONNRESET,
+  EMFILE,
+  ENOTCONN,
+  EPIPE,
+  errnoName,
+  isPeerGone,
+  SyscallError,
+} from "./errno.ts";
+import { errnoCell, libc } from "./libc.ts";
+
+Deno.test("SyscallError reads like strace", () => {
+  const error = new SyscallError("accept4", EMFILE);
+  assert.equal(error.message, "accept4: EMFILE (Too many open files)");
+  assert.equal(error.code, "EMFILE");
+  assert.equal(error.errno, 24);
+});
+
+Deno.test("check reads errno right after the failing call", () => {
+  assert.throws(
+    () => check("close", libc.close(-1), errnoCell[0]),
+    /^SyscallError: close: EBADF/,
+  );
+  assert.equal(check("getpid", libc.getpid(), errnoCell[0]), Deno.pid);
+});
+
+Deno.test("unknown errno values still get a name", () => {
+  assert.equal(errnoName(4095), "errno 4095");
+});
+
+Deno.test("isPeerGone: a reset, a broken pipe or a torn-down connection, nothing else", () => {
+  assert.ok(isPeerGone(new SyscallError("recv", ECONNRESET)));
+  assert.ok(isPeerGone(new SyscallError("shutdown", ENOTCONN)));
+  assert.ok(isPeerGone(new SyscallError("send", EPIPE)));
+  assert.ok(!isPeerGone(new SyscallError("accept4", EMFILE)));
+  assert.ok(!isPeerGone(new Error("recv: ECONNRESET")));
+});

@@ -1,0 +1,79 @@
+/**
+ * Turning SIGINT/SIGTERM into a wake-up for a thread asleep in a syscall.
+ *
+ * The problem: a synchronous FFI call (a blocking `accept`, `recv`, `poll`,
+ * `epoll_wait`) keeps the JavaScript thread inside C until it returns, so a
+ * `Deno.addSignalListener` callback on that thread cannot run, and the server
+ * would ignore Ctrl-C for as long as no client shows up.
+ *
+ * The fix: a small watchdog Worker, a second thread whose event loop is free,
+ * receives the signal, raises a flag in shared memory, and calls
+ * `shutdown(fd, SHUT_RDWR)` on every descriptor the server has guarded. On
+ * Linux that wakes every sleeper on those sockets: `accept` fails with
+ * EINVAL, `recv` returns 0, and `poll`/`select`/`epoll_wait` report the
+ * socket as ready (POLLHUP). The woken code checks {@linkcode StopSignal.requested}
+ * and winds down.
+ *
+ * @example
+ * ```ts ignore
+ * import { watchStopSignals } from "./stop_signal.ts";
+ * const stop = watchStopSignals();
+ * stop.guard(listenerFd);        // shut it down when SIGINT/SIGTERM arrives
+ * while (!stop.requested) { ... } // blocking calls wake up on the signal
+ * stop.close();
+ * ```
+ *
+ * @module
+ */
+
+/** Handle returned by {@linkcode watchStopSignals}. */
+export interface StopSignal {
+  /** True once SIGINT or SIGTERM has arrived. */
+  readonly requested: boolean;
+  /** Shut `fd` down (SHUT_RDWR) when a stop signal arrives, or at once if one
+   * already has. */
+  guard(fd: number): void;
+  /** Stop guarding `fd` (call before closing it: fd numbers are reused). */
+  release(fd: number): void;
+  /** Stops the watchdog thread. It is idle in its event loop, never inside a
+   * synchronous call, so terminating it cannot hang. */
+  close(): void;
+}
+
+/** Starts the watchdog thread. `capacity` bounds how many fds can be guarded
+ * at once. The chapter's task needs `--allow-read` for the worker file. */
+export function watchStopSignals(capacity = 4096): StopSignal {
+  // Slot 0: the stop flag. Slots 1..capacity: guarded fds, -1 when free.
+  const shared = new Int32Array(new SharedArrayBuffer(4 * (capacity + 1)));
+  shared.fill(-1, 1);
+  const worker = new Worker(
+    new URL("./stop_signal_worker.ts", import.meta.url),
+    { type: "module" },
+  );
+  worker.postMessage(shared);
+  const slots = new Map<number, number>();
+  let free = 1;
+  return {
+    get requested() {
+      return Atomics.load(shared, 0) === 1;
+    },
+    guard(fd) {
+      while (free <= capacity && Atomics.load(shared, free) !== -1) free++;
+      if (free > capacity) throw new RangeError("stop signal: too many fds");
+      Atomics.store(shared, free, fd);
+      slots.set(fd, free);
+      // The signal may have come before the fd was registered.
+      if (this.requested) worker.postMessage("sweep");
+    },
+    release(fd) {
+      const slot = slots.get(fd);
+      if (slot === undefined) return;
+      Atomics.store(shared, slot, -1);
+      slots.delete(fd);
+      free = Math.min(free, slot);
+    },
+    close() {
+      worker.terminate();
+    },
+  };
+}

@@ -1,0 +1,283 @@
+/**
+ * SVG figures drawn at build time from the data in `models.ts`: one sequence
+ * diagram per model (application and kernel lanes, the two phases of a read)
+ * and the classic five-model comparison. Colours come from CSS classes, so
+ * the figures follow the page into dark mode.
+ *
+ * @module
+ */
+import { escapeHtml } from "./html.ts";
+import {
+  type AppState,
+  FIVE_MODELS,
+  type Moment,
+  type Phase,
+  type Sequence,
+  SEQUENCES,
+} from "./models.ts";
+
+const PHASE_LABEL: Record<Phase, string> = {
+  wait: "1 · wait for data",
+  copy: "2 · copy to user",
+  done: "done",
+};
+
+const STATE_LABEL: Record<AppState, string> = {
+  blocked: "blocked in the kernel",
+  spinning: "busy, asking again",
+  free: "free for other work",
+  running: "running",
+};
+
+/** A sequence diagram of one read under `seq`, as an inline `<svg>`. */
+export function sequenceDiagram(seq: Sequence, id: string): string {
+  const W = 760, top = 56, rowH = 56;
+  const appX = 300, kernelX = 540;
+  const h = top + seq.moments.length * rowH + 60;
+  const y = (i: number) => top + i * rowH;
+  const parts: string[] = [arrowMarkers(id)];
+
+  // Phase bands behind everything, labelled on the left.
+  for (const band of bands(seq.moments)) {
+    if (band.phase === "done") continue;
+    const y0 = y(band.from), y1 = y(band.to);
+    parts.push(
+      `<rect class="d-band d-${band.phase}" x="0" y="${y0}" width="${W}" height="${
+        y1 - y0
+      }" rx="6"/>`,
+      textBlock(
+        PHASE_LABEL[band.phase],
+        12,
+        y0 + 18,
+        "start",
+        10,
+        "d-phase",
+        0,
+      ),
+    );
+  }
+  // Lane titles and lifelines.
+  for (
+    const [x, label] of [[appX, seq.appLane], [kernelX, "kernel"]] as const
+  ) {
+    parts.push(
+      `<text class="d-lane" x="${x}" y="24" text-anchor="middle">${
+        escapeHtml(label)
+      }</text>`,
+      `<line class="d-life" x1="${x}" y1="34" x2="${x}" y2="${h - 40}"/>`,
+    );
+  }
+  seq.moments.forEach((m, i) => {
+    const mid = y(i) + rowH / 2;
+    parts.push(
+      `<rect class="d-app d-${m.app}" x="${appX - 7}" y="${
+        y(i) + 2
+      }" width="14" height="${rowH - 4}" rx="3"><title>${
+        STATE_LABEL[m.app]
+      }</title></rect>`,
+    );
+    if (m.arrow) {
+      const toKernel = m.arrow.kind === "call";
+      const [x1, x2] = toKernel
+        ? [appX + 9, kernelX - 4]
+        : [kernelX - 4, appX + 11];
+      parts.push(
+        `<line class="d-arrow d-${m.arrow.kind}" x1="${x1}" y1="${mid}" x2="${x2}" y2="${mid}" marker-end="url(#${id}-${m.arrow.kind})"/>`,
+        `<text class="d-label" x="${(appX + kernelX) / 2}" y="${
+          mid - 8
+        }" text-anchor="middle">${escapeHtml(m.arrow.label)}</text>`,
+      );
+    }
+    if (m.appNote) {
+      parts.push(textBlock(m.appNote, appX - 18, mid, "end", 22));
+    }
+    if (m.kernelNote) {
+      parts.push(textBlock(m.kernelNote, kernelX + 16, mid, "start", 24));
+    }
+  });
+  parts.push(legend(h - 22, W));
+  const title = `Sequence of one read: ${seq.name}`;
+  return svg(id, W, h, title, describe(seq), parts);
+}
+
+/** The five models side by side, each as the application's timeline across
+ * the two phases of a read. */
+export function fiveModelFigure(id: string): string {
+  const gutter = 40, colW = 164, W = gutter + FIVE_MODELS.length * colW;
+  const bandY: Record<Phase, [number, number]> = {
+    wait: [70, 320],
+    copy: [320, 430],
+    done: [430, 470],
+  };
+  const parts: string[] = [];
+  for (const phase of ["wait", "copy"] as const) {
+    const [y0, y1] = bandY[phase];
+    parts.push(
+      `<rect class="d-band d-${phase}" x="0" y="${y0}" width="${W}" height="${
+        y1 - y0
+      }"/>`,
+      `<text class="d-phase" transform="translate(22 ${
+        (y0 + y1) / 2
+      }) rotate(-90)" text-anchor="middle">${PHASE_LABEL[phase]}</text>`,
+    );
+  }
+  FIVE_MODELS.forEach((col, c) => {
+    const seq = SEQUENCES[col.model];
+    const x0 = gutter + c * colW, barX = x0 + colW - 22;
+    parts.push(
+      `<text class="d-lane" x="${x0 + colW / 2}" y="26" text-anchor="middle">${
+        escapeHtml(col.title)
+      }</text>`,
+      `<text class="d-small" x="${
+        x0 + colW / 2
+      }" y="46" text-anchor="middle">chapters ${col.chapters}</text>`,
+    );
+    for (const phase of ["wait", "copy", "done"] as const) {
+      const moments = seq.moments.filter((m) => m.phase === phase);
+      const [y0, y1] = bandY[phase];
+      const step = (y1 - y0) / Math.max(1, moments.length);
+      moments.forEach((m, i) => {
+        const top = y0 + i * step;
+        parts.push(
+          `<rect class="d-app d-${m.app}" x="${barX - 6}" y="${
+            top + 1
+          }" width="12" height="${step - 2}" rx="3"><title>${
+            STATE_LABEL[m.app]
+          }</title></rect>`,
+        );
+        if (m.arrow) {
+          const label = m.arrow.kind === "return"
+            ? `← ${m.arrow.label}`
+            : m.arrow.label;
+          parts.push(
+            `<text class="d-label d-${m.arrow.kind}-text" x="${barX - 12}" y="${
+              top + step / 2 + 4
+            }" text-anchor="end">${escapeHtml(label)}</text>`,
+          );
+        }
+      });
+    }
+  });
+  // Which are synchronous: the copy (phase 2) blocks the caller in all but
+  // the last column.
+  const braceY = 492;
+  const brace = (from: number, to: number, text: string) =>
+    `<path class="d-brace" d="M${from + 6} ${braceY - 6}V${braceY}H${to - 6}V${
+      braceY - 6
+    }"/><text class="d-small" x="${(from + to) / 2}" y="${
+      braceY + 18
+    }" text-anchor="middle">${text}</text>`;
+  parts.push(
+    brace(
+      gutter,
+      gutter + 4 * colW,
+      "synchronous: the thread is blocked while the kernel copies",
+    ),
+    brace(gutter + 4 * colW, W, "asynchronous"),
+    legend(544, W),
+  );
+  const desc = FIVE_MODELS.map((col) =>
+    `${col.title} (chapters ${col.chapters}): ${SEQUENCES[col.model].gist}`
+  ).join(" ");
+  return svg(
+    id,
+    W,
+    566,
+    "The five I/O models compared: what the application does during each phase of a read",
+    desc,
+    parts,
+  );
+}
+
+function svg(
+  id: string,
+  w: number,
+  h: number,
+  title: string,
+  desc: string,
+  parts: string[],
+): string {
+  return `<svg class="diagram" id="${id}" viewBox="0 0 ${w} ${h}" role="img" aria-labelledby="${id}-title ${id}-desc" xmlns="http://www.w3.org/2000/svg"><title id="${id}-title">${
+    escapeHtml(title)
+  }</title><desc id="${id}-desc">${escapeHtml(desc)}</desc>${
+    parts.join("")
+  }</svg>`;
+}
+
+function arrowMarkers(id: string): string {
+  return `<defs>${
+    (["call", "return", "notify"] as const).map((kind) =>
+      `<marker id="${id}-${kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path class="d-head d-${kind}" d="M0 0L10 5L0 10z"/></marker>`
+    ).join("")
+  }</defs>`;
+}
+
+function legend(y: number, width: number): string {
+  const states = Object.keys(STATE_LABEL) as AppState[];
+  const itemW = 170, x0 = (width - states.length * itemW) / 2;
+  return states.map((state, i) => {
+    const x = x0 + i * itemW;
+    return `<rect class="d-app d-${state}" x="${x}" y="${
+      y - 10
+    }" width="12" height="12" rx="2"/><text class="d-small" x="${
+      x + 18
+    }" y="${y}">${STATE_LABEL[state]}</text>`;
+  }).join("");
+}
+
+/** `text` wrapped at `width` characters, centred vertically on `y` (or,
+ * with `centre` 0, starting there). */
+function textBlock(
+  text: string,
+  x: number,
+  y: number,
+  anchor: "start" | "end",
+  width: number,
+  cls = "d-note",
+  centre = 1,
+): string {
+  const lines = wrap(text, width);
+  const first = y + 5 - centre * (lines.length - 1) * 8;
+  return `<text class="${cls}" x="${x}" y="${first}" text-anchor="${anchor}">${
+    lines.map((line, i) =>
+      `<tspan x="${x}" dy="${i === 0 ? 0 : 16}">${escapeHtml(line)}</tspan>`
+    ).join("")
+  }</text>`;
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(" ")) {
+    const last = lines.at(-1);
+    if (last !== undefined && (last + " " + word).length <= width) {
+      lines[lines.length - 1] = last + " " + word;
+    } else lines.push(word);
+  }
+  return lines;
+}
+
+function bands(moments: Moment[]) {
+  const out: { phase: Phase; from: number; to: number }[] = [];
+  moments.forEach((m, i) => {
+    const last = out.at(-1);
+    if (last?.phase === m.phase) last.to = i + 1;
+    else out.push({ phase: m.phase, from: i, to: i + 1 });
+  });
+  return out;
+}
+
+/** The diagram in words, for screen readers and search. */
+function describe(seq: Sequence): string {
+  const steps = seq.moments.map((m) => {
+    const arrow = m.arrow
+      ? m.arrow.kind === "call"
+        ? `the application calls ${m.arrow.label}`
+        : m.arrow.kind === "return"
+        ? `the call returns ${m.arrow.label}`
+        : `the kernel notifies: ${m.arrow.label}`
+      : "";
+    return [arrow, m.kernelNote && `kernel: ${m.kernelNote}`, m.appNote]
+      .filter(Boolean).join("; ");
+  });
+  return `${seq.gist} Step by step: ${steps.join(". ")}.`;
+}

@@ -1,0 +1,207 @@
+/**
+ * Markdown to HTML for the site's pages, with the lab's one extension: a
+ * fenced block with no language whose only line is a directive.
+ *
+ *     ```
+ *     {{#include server.ts:accept}}
+ *     ```
+ *
+ * becomes the region `accept` of `server.ts` (relative to the markdown file),
+ * highlighted, with its file name, a link to the full file and a copy button.
+ * A missing file or region throws, naming the markdown file, the file and
+ * the region: a listing is never a stale copy. Other directives
+ * (`{{#NAME ARG}}`) are filled in by the page that renders the markdown.
+ *
+ * Relative links and images are resolved against the markdown file's folder
+ * and mapped to site pages by the caller.
+ *
+ * @module
+ */
+import { posix } from "node:path";
+import { Marked } from "marked";
+import { readText } from "./content.ts";
+import { highlight } from "./highlight.ts";
+import { escapeHtml, relativeUrl, slugify, textOf } from "./html.ts";
+import { extractRegion } from "./regions.ts";
+
+/** A heading of the rendered page. */
+export interface Heading {
+  depth: number;
+  /** Plain text. */
+  text: string;
+  id: string;
+}
+
+/** Where a markdown file is rendered and how its links map to pages. */
+export interface RenderContext {
+  /** Repository path of the markdown file, e.g. `chapters/07-async/README.md`. */
+  source: string;
+  /** Site path of the page, e.g. `chapters/07-async.html`. */
+  page: string;
+  /** The site path for a repository path (a page, or a copied file), or
+   * null when the repository has nothing there. */
+  resolve(repoPath: string, as: "link" | "image"): string | null;
+  /** `{{#NAME ARG}}` directives other than include. */
+  directives?: Record<string, (arg: string) => string>;
+}
+
+/** The rendered page body and what was found while rendering it. */
+export interface Rendered {
+  html: string;
+  headings: Heading[];
+  /** Every `{{#include}}` as [repository path, region or ""]. */
+  listings: [string, string][];
+  /** Relative links whose target does not exist (rendered as plain text). */
+  broken: string[];
+}
+
+const DIRECTIVE = /^\{\{#([\w-]+)(?:\s+([^}]*))?\}\}$/;
+
+/** Renders `markdown` (without front matter). */
+export function renderMarkdown(markdown: string, ctx: RenderContext): Rendered {
+  const headings: Heading[] = [];
+  const listings: [string, string][] = [];
+  const broken: string[] = [];
+  const ids = new Set<string>();
+  const dir = posix.dirname(ctx.source);
+
+  const marked = new Marked({ gfm: true });
+  marked.use({
+    // A directive alone on a line, outside any fence, works the same as one
+    // in a fence with no language.
+    extensions: [{
+      name: "directive",
+      level: "block",
+      start: (src: string) => src.match(/^\{\{#/m)?.index,
+      tokenizer(src: string) {
+        const match = src.match(/^(\{\{#[^}\n]*\}\})[ \t]*(?:\n+|$)/);
+        const directive = match?.[1].match(DIRECTIVE);
+        if (!match || !directive) return undefined;
+        return {
+          type: "directive",
+          raw: match[0],
+          name: directive[1],
+          arg: directive[2] ?? "",
+        };
+      },
+      renderer: (token) => expand(token.name, token.arg),
+    }],
+    renderer: {
+      heading({ tokens, depth }) {
+        const inner = this.parser.parseInline(tokens);
+        const text = textOf(inner).trim();
+        let id = slugify(text) || "section", n = 1;
+        while (ids.has(id)) id = `${slugify(text)}-${n++}`;
+        ids.add(id);
+        headings.push({ depth, text, id });
+        const anchor = depth === 1
+          ? ""
+          : `<a class="anchor" href="#${id}" aria-hidden="true" tabindex="-1">#</a>`;
+        return `<h${depth} id="${id}">${anchor}${inner}</h${depth}>\n`;
+      },
+      code({ text, lang }) {
+        const directive = !lang && text.trim().match(DIRECTIVE);
+        if (directive) return expand(directive[1], directive[2] ?? "");
+        const language = (lang ?? "").split(/\s/)[0] || "text";
+        return codeBlock(language, highlight(text, language));
+      },
+      link({ href, title, tokens }) {
+        const inner = this.parser.parseInline(tokens);
+        const target = mapHref(href, "link");
+        if (target === null) {
+          broken.push(href);
+          return `<span class="broken-link" title="not written yet: ${
+            escapeHtml(href)
+          }">${inner}</span>`;
+        }
+        const external = /^[a-z][\w+.-]*:/i.test(target);
+        const attrs = external ? ' rel="noopener" class="external"' : "";
+        const t = title ? ` title="${escapeHtml(title)}"` : "";
+        return `<a href="${escapeHtml(target)}"${t}${attrs}>${inner}</a>`;
+      },
+      image({ href, title, text }) {
+        const target = mapHref(href, "image");
+        if (target === null) {
+          broken.push(href);
+          return `<span class="broken-link">[image: ${
+            escapeHtml(text)
+          }]</span>`;
+        }
+        const t = title ? ` title="${escapeHtml(title)}"` : "";
+        return `<img src="${escapeHtml(target)}" alt="${
+          escapeHtml(text)
+        }"${t} loading="lazy">`;
+      },
+    },
+  });
+
+  /** A href as the page should have it; null when it points at nothing. */
+  function mapHref(href: string, as: "link" | "image"): string | null {
+    // Absolute URLs, anchors, and links to the site's own pages stay as
+    // they are.
+    if (/^[a-z][\w+.-]*:|^#|\.html(#|$)/i.test(href)) return href;
+    const [path, hash] = href.split("#");
+    const repoPath = posix.normalize(posix.join(dir, decodeURI(path)))
+      .replace(/\/$/, "");
+    if (repoPath.startsWith("..")) return null;
+    const target = ctx.resolve(repoPath, as);
+    if (target === null) return null;
+    const url = relativeUrl(ctx.page, target);
+    return hash === undefined ? url : `${url}#${hash}`;
+  }
+
+  function expand(name: string, arg: string): string {
+    if (name === "include") return include(arg.trim());
+    const fill = ctx.directives?.[name];
+    if (!fill) throw new Error(`${ctx.source}: unknown directive {{#${name}}}`);
+    return fill(arg.trim());
+  }
+
+  function include(arg: string): string {
+    const [file, region = ""] = arg.split(":");
+    const repoPath = posix.normalize(posix.join(dir, file));
+    const where = `${ctx.source}: {{#include ${arg}}}`;
+    const source = readText(repoPath);
+    if (source === null) throw new Error(`${where}: no file ${repoPath}`);
+    let text = source.replace(/\n$/, ""), startLine = 1;
+    if (region) {
+      try {
+        ({ text, startLine } = extractRegion(source, region));
+      } catch (error) {
+        throw new Error(`${where}: ${repoPath}: ${(error as Error).message}`);
+      }
+    }
+    listings.push([repoPath, region]);
+    const page = ctx.resolve(repoPath, "link");
+    const name = posix.basename(repoPath);
+    const link = page
+      ? `<a href="${relativeUrl(ctx.page, `${page}#L${startLine}`)}" title="${
+        escapeHtml(repoPath)
+      }, line ${startLine}: the full file">${escapeHtml(name)}</a>`
+      : escapeHtml(name);
+    const ext = posix.extname(repoPath).slice(1);
+    return codeBlock(
+      ext,
+      highlight(text, ext),
+      `${link}${
+        region ? ` <span class="region">${escapeHtml(region)}</span>` : ""
+      }`,
+      `data-file="${escapeHtml(repoPath)}" data-region="${escapeHtml(region)}"`,
+    );
+  }
+
+  const html = marked.parse(markdown, { async: false });
+  return { html, headings, listings, broken };
+}
+
+/** A code block with a header bar (file name or language) and a copy
+ * button. */
+export function codeBlock(
+  lang: string,
+  pre: string,
+  label = escapeHtml(lang),
+  attrs = "",
+): string {
+  const kind = attrs ? "code listing" : "code";
+  return `<figure class="${kind}" ${attrs}><figcaption class="code-head"><span class="code-name">${label}</span><button type="button" class="copy" aria-label="Copy code to clipboard">Copy</button></figcaption>${pre}</figure>\n`;
+}

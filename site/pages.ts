@@ -1,0 +1,378 @@
+/**
+ * The site's pages: home, one per chapter, the comparison, and a page per
+ * source file or other markdown document that a chapter links to.
+ *
+ * @module
+ */
+import { posix } from "node:path";
+import { type Chapter, chapterTitle, readText } from "./content.ts";
+import { fiveModelFigure, sequenceDiagram } from "./diagrams.ts";
+import { highlight } from "./highlight.ts";
+import { escapeHtml, headingText, relativeUrl } from "./html.ts";
+import { chapterPage, renderShell } from "./layout.ts";
+import {
+  aboutList,
+  chapterList,
+  COLUMNS,
+  comparisonTable,
+  dataTable,
+  figure,
+  modelMap,
+  notesList,
+} from "./fragments.ts";
+import { codeBlock, type Rendered, renderMarkdown } from "./markdown.ts";
+import { sequenceFor } from "./models.ts";
+import {
+  type BenchResults,
+  loadTrace,
+  rowsFor,
+  type TraceResults,
+} from "./results.ts";
+import { type SearchDoc, sectionsOf } from "./search.ts";
+
+/** What every page may need from the site being built. */
+export interface SiteContext {
+  chapters: Chapter[];
+  bench: BenchResults | null;
+  /** See `RenderContext.resolve`. */
+  resolve(repoPath: string, as: "link" | "image"): string | null;
+}
+
+/** A finished page: its HTML, what the search index gets, and what the
+ * build checks. */
+export interface Page {
+  path: string;
+  html: string;
+  search: SearchDoc[];
+  rendered?: Rendered;
+  source?: string;
+}
+
+/** The home page, from `site/home.md` and its directives. */
+export function homePage(site: SiteContext): Page {
+  const path = "index.html";
+  const rendered = renderMarkdown(
+    Deno.readTextFileSync(new URL("home.md", import.meta.url)),
+    {
+      source: "site/home.md",
+      page: path,
+      resolve: site.resolve,
+      directives: {
+        figure: () => figure(fiveModelFigure("five-models"), fiveModelCaption),
+        map: () => modelMap(site.chapters, path),
+        comparison: () => comparisonTable(site.chapters, path, site.bench),
+        chapters: () => chapterList(site.chapters, path),
+      },
+    },
+  );
+  const title = "echo-lab: I/O models you can run, trace and measure";
+  return {
+    path,
+    rendered,
+    source: "site/home.md",
+    search: sectionsOf(rendered.html, "Home", path),
+    html: renderShell({
+      page: path,
+      title,
+      description:
+        "One TCP echo server per I/O model, in Deno and TypeScript, each tested and explained.",
+      main: `<article class="prose home">${rendered.html}</article>`,
+      chapters: site.chapters,
+      current: "index",
+    }),
+  };
+}
+
+const fiveModelCaption =
+  "The five I/O models, after figure 6.6 of Stevens' UNIX Network Programming. " +
+  "Each column is the application's thread during one read; the bands are the two phases every read goes through.";
+
+/** One chapter's page, from its README (or a stub while it is written). */
+export function chapterPageFor(site: SiteContext, index: number): Page {
+  const chapter = site.chapters[index];
+  const path = chapterPage(chapter.slug);
+  const title = chapterTitle(chapter);
+  const rendered = chapter.readme
+    ? renderMarkdown(chapter.body, {
+      source: chapter.readme,
+      page: path,
+      resolve: site.resolve,
+    })
+    : null;
+  let body = rendered?.html ??
+    `<h1 id="title">${
+      escapeHtml(title)
+    }</h1>\n<p>This chapter's text is being written. Its source is already here.</p>`;
+
+  // Facts after the title; the model's diagram after the introduction.
+  body = insertAfter(body, "</h1>", glance(chapter, path, site));
+  const seq = sequenceFor(chapter.slug);
+  if (seq) {
+    const svg = figure(
+      sequenceDiagram(seq, `seq-${chapter.slug}`),
+      `One read under ${seq.name}. ${seq.gist}`,
+    );
+    body = body.includes("<h2")
+      ? body.replace("<h2", `${svg}\n<h2`)
+      : body + svg;
+  }
+  body += traceSection(loadTrace(chapter.slug), site, path);
+  body += benchSection(site.bench, chapter.slug, path);
+
+  const prev = site.chapters[index - 1], next = site.chapters[index + 1];
+  const link = (rel: string, target: string, label: string, title: string) =>
+    `<a rel="${rel}" href="${
+      relativeUrl(path, target)
+    }"><span>${label}</span>${title}</a>`;
+  const pager = `<nav class="pager" aria-label="Previous and next chapter">${
+    prev
+      ? link(
+        "prev",
+        chapterPage(prev.slug),
+        "Previous",
+        escapeHtml(chapterTitle(prev)),
+      )
+      : link("prev", "index.html", "Back to", "Home: the I/O models")
+  }${
+    next
+      ? link(
+        "next",
+        chapterPage(next.slug),
+        "Next",
+        escapeHtml(chapterTitle(next)),
+      )
+      : link("next", "compare.html", "Next", "Compare the models")
+  }</nav>`;
+
+  return {
+    path,
+    rendered: rendered ?? undefined,
+    source: chapter.readme ?? undefined,
+    search: sectionsOf(body, title, path),
+    html: renderShell({
+      page: path,
+      title: `${title} · echo-lab`,
+      description: chapter.meta.summary ?? title,
+      main: `<article class="prose chapter">${body}</article>\n${pager}`,
+      chapters: site.chapters,
+      current: chapter.slug,
+      toc: [...body.matchAll(/<h2 id="([^"]+)">(.*?)<\/h2>/g)].map((
+        [, id, inner],
+      ) => ({ depth: 2, id, text: headingText(inner) })),
+    }),
+  };
+}
+
+/** Results side by side: the front-matter table, benchmark results and
+ * every chapter's syscall timeline. */
+export function comparePage(site: SiteContext): Page {
+  const path = "compare.html";
+  const parts = [
+    `<h1 id="compare">Compare the models</h1>`,
+    `<p class="lede">What each chapter's README claims, then what the benchmark and the syscall traces measured, when they have been run.</p>`,
+    `<h2 id="at-a-glance">At a glance</h2>`,
+    comparisonTable(site.chapters, path, site.bench),
+    `<h2 id="benchmarks">Benchmarks</h2>`,
+  ];
+  const bench = site.bench;
+  if (bench) {
+    parts.push(aboutList(bench.about), notesList(bench.notes));
+    for (const chart of bench.charts) {
+      parts.push(chartFigure(chart, site, path));
+    }
+    for (const { title, table } of bench.tables) {
+      parts.push(dataTable(table, title));
+    }
+  } else {
+    parts.push(
+      `<p class="empty">No benchmark results yet: <code>bench/results/</code> is empty. This page shows them once the benchmark has run.</p>`,
+    );
+  }
+  parts.push(`<h2 id="traces">Syscall traces</h2>`);
+  const traced = site.chapters.map((c) => [c, loadTrace(c.slug)] as const)
+    .filter(([, t]) => t?.timeline);
+  if (traced.length === 0) {
+    parts.push(
+      `<p class="empty">No syscall traces yet: <code>trace/results/</code> is empty.</p>`,
+    );
+  }
+  for (const [chapter, trace] of traced) {
+    parts.push(
+      `<h3 id="trace-${chapter.slug}"><a href="${
+        relativeUrl(path, chapterPage(chapter.slug))
+      }">${escapeHtml(chapterTitle(chapter))}</a></h3>`,
+      chartFigure(trace!.timeline!, site, path),
+    );
+  }
+  const html = parts.join("\n");
+  return {
+    path,
+    search: sectionsOf(html, "Compare", path),
+    html: renderShell({
+      page: path,
+      title: "Compare the models · echo-lab",
+      description:
+        "Every I/O model side by side: threads, connections, CPU, measured results.",
+      main: `<article class="prose wide">${html}</article>`,
+      chapters: site.chapters,
+      current: "compare",
+    }),
+  };
+}
+
+/** A repository file as a page: markdown rendered, anything else
+ * highlighted with line anchors. */
+export function filePage(
+  site: SiteContext,
+  repoPath: string,
+  path: string,
+): Page {
+  const text = readText(repoPath) ?? "";
+  const owner = site.chapters.find((c) => repoPath.startsWith(`${c.dir}/`));
+  const back = owner
+    ? `<p class="crumbs">From <a href="${
+      relativeUrl(path, chapterPage(owner.slug))
+    }">${escapeHtml(chapterTitle(owner))}</a></p>`
+    : "";
+  let main: string, rendered: Rendered | undefined;
+  if (repoPath.endsWith(".md")) {
+    rendered = renderMarkdown(text.replace(/^---\n[\s\S]*?\n---\n/, ""), {
+      source: repoPath,
+      page: path,
+      resolve: site.resolve,
+    });
+    main = `<article class="prose">${back}${rendered.html}</article>`;
+  } else {
+    const ext = posix.extname(repoPath).slice(1);
+    main = `<article class="source">${back}<h1 id="file"><code>${
+      escapeHtml(repoPath)
+    }</code></h1>${
+      codeBlock(
+        ext,
+        highlight(text.replace(/\n$/, ""), ext, { lineIds: true }),
+        `${escapeHtml(posix.basename(repoPath))} <span class="region">${
+          text.split("\n").length - 1
+        } lines</span>`,
+      )
+    }</article>`;
+  }
+  return {
+    path,
+    rendered,
+    source: repoPath,
+    search: [],
+    html: renderShell({
+      page: path,
+      title: `${repoPath} · echo-lab`,
+      description: repoPath,
+      main,
+      chapters: site.chapters,
+      current: owner?.slug,
+    }),
+  };
+}
+
+function glance(chapter: Chapter, page: string, site: SiteContext): string {
+  const m = chapter.meta;
+  const facts = [["model", "Model"] as const, ...COLUMNS]
+    .filter(([key]) => m[key])
+    .map(([key, label]) =>
+      `<div><dt>${label}</dt><dd>${escapeHtml(m[key]!)}</dd></div>`
+    ).join("");
+  const files = [
+    ...new Set(
+      ["server.ts", "client.ts", "deno.json"].map((f) => `${chapter.dir}/${f}`),
+    ),
+  ].flatMap((f) => {
+    const target = site.resolve(f, "link");
+    return target
+      ? [
+        `<a href="${relativeUrl(page, target)}"><code>${
+          posix.basename(f)
+        }</code></a>`,
+      ]
+      : [];
+  }).join(" · ");
+  const tasks = Object.keys(chapter.tasks).map((t) =>
+    `<code>${escapeHtml(t)}</code>`
+  )
+    .join(" ");
+  return `
+${m.summary ? `<p class="lede">${escapeHtml(m.summary)}</p>` : ""}
+${facts ? `<dl class="glance">${facts}</dl>` : ""}
+<div class="where">
+<p>The code is in <code>${chapter.dir}/</code> (${files}); its tasks: ${tasks}. Every command on this page runs from that folder, so start from the repository root with:</p>
+${codeBlock("sh", highlight(`cd ${chapter.dir}`, "sh"))}
+</div>`;
+}
+
+function traceSection(
+  trace: TraceResults | null,
+  site: SiteContext,
+  page: string,
+): string {
+  if (!trace) return "";
+  const parts = [
+    `<h2 id="syscall-trace">What the kernel saw</h2>`,
+    `<p>A trace of this server's system calls while it echoed, recorded by the lab's tracer.</p>`,
+    aboutList(trace.about),
+  ];
+  if (trace.timeline) parts.push(chartFigure(trace.timeline, site, page));
+  if (trace.counts) {
+    parts.push(
+      `<p class="about-title">System calls during the trace</p>`,
+      aboutList(trace.counts),
+    );
+  }
+  if (trace.trace) {
+    parts.push(
+      `<div class="trace">${
+        codeBlock(
+          "trace.txt",
+          highlight(trace.trace.replace(/\n$/, ""), "text"),
+        )
+      }</div>`,
+    );
+  }
+  return parts.join("\n");
+}
+
+function benchSection(
+  bench: BenchResults | null,
+  slug: string,
+  page: string,
+): string {
+  const tables = (bench?.tables ?? []).flatMap(({ title, table }) => {
+    const rows = rowsFor(table, slug);
+    return rows ? [dataTable(rows, title)] : [];
+  });
+  if (tables.length === 0) return "";
+  return `<h2 id="measured">Measured</h2>
+<p>From the benchmark lab's latest run; <a href="${
+    relativeUrl(page, "compare.html#benchmarks")
+  }">all models side by side</a>.</p>
+${aboutList(bench!.about)}
+${tables.join("\n")}`;
+}
+
+function insertAfter(html: string, marker: string, insert: string): string {
+  const at = html.indexOf(marker);
+  return at < 0 ? insert + html : html.slice(0, at + marker.length) + insert +
+    html.slice(at + marker.length);
+}
+
+function chartFigure(
+  repoPath: string,
+  site: SiteContext,
+  page: string,
+): string {
+  const target = site.resolve(repoPath, "image");
+  if (!target) return "";
+  const name = posix.basename(repoPath, ".svg").replace(/[-_]/g, " ");
+  const url = relativeUrl(page, target);
+  return `<figure class="chart"><a href="${url}" title="Open full size"><img src="${url}" alt="Chart: ${
+    escapeHtml(name)
+  } (${escapeHtml(repoPath)})" loading="lazy"></a><figcaption>${
+    escapeHtml(name)
+  } · <code>${escapeHtml(repoPath)}</code></figcaption></figure>`;
+}

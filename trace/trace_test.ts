@@ -1,0 +1,35 @@
+/**
+ * The model tests that only a trace can make: for every chapter, the system
+ * calls its server sleeps in (and never sleeps in) are the ones its model
+ * promises. Skipped, with the reason, where strace cannot attach.
+ */
+import assert from "node:assert/strict";
+import { discoverChapters } from "../tests/chapters.ts";
+import { record, straceWorks } from "./record.ts";
+import { summarize } from "./analyze.ts";
+import { EXPECTATIONS, violations } from "./expectations.ts";
+
+const unavailable = await straceWorks();
+if (unavailable) console.warn(`trace tests skipped: ${unavailable}`);
+
+for (const chapter of discoverChapters()) {
+  const expectation = EXPECTATIONS[chapter.name];
+  Deno.test({
+    name: `${chapter.name} trace: ${
+      expectation?.claim ?? "(no promise declared)"
+    }`,
+    ignore: unavailable !== null,
+    async fn() {
+      assert.ok(
+        expectation,
+        `add ${chapter.name}'s promise to trace/expectations.ts`,
+      );
+      const summary = summarize(await record(chapter));
+      assert.deepEqual(
+        violations(expectation, summary),
+        [],
+        JSON.stringify(summary.sleptIn),
+      );
+    },
+  });
+}
