@@ -119,10 +119,15 @@ Deno.test({
           const block = page.locator("figure.code").first();
           const expected = await block.locator("pre").textContent();
           await block.locator("button.copy").click();
-          assert.equal(
-            await block.locator("button.copy").innerText(),
-            "Copied",
-          );
+          // The click handler awaits the clipboard before it relabels the
+          // button, so wait for the label (it reverts after 1.6 s) and for
+          // the status line rather than reading them the instant after.
+          await block.locator("button.copy", { hasText: "Copied" }).waitFor({
+            timeout: 5_000,
+          });
+          await page.locator("#search-status", {
+            hasText: "Code copied to the clipboard.",
+          }).waitFor({ state: "attached", timeout: 5_000 });
           const copied = await page.evaluate("navigator.clipboard.readText()");
           assert.equal(copied, expected);
         },
