@@ -128,6 +128,28 @@ export async function startProcess(
   };
 }
 
+/** Awaits `check` against `server`; when it fails, the error also says
+ * whether the server is still running and what it wrote to stderr: the two
+ * facts that tell a crashed server from one that dropped a connection. */
+export async function explainFailure<T>(
+  server: RunningServer,
+  check: Promise<T>,
+): Promise<T> {
+  try {
+    return await check;
+  } catch (error) {
+    const state = processState(server.pid);
+    const running = state !== null && state !== "Z" ? "running" : "gone";
+    const stderr = server.stderr() || "(nothing)\n";
+    throw new Error(
+      `${
+        (error as Error).message
+      }\nthe server is ${running}; its stderr:\n${stderr}`,
+      { cause: error },
+    );
+  }
+}
+
 /** SIGKILLs `pid` and every process below it, children first: a wrapper
  * such as strace, killed alone, would leave the program it runs behind. */
 export function killTree(pid: number): void {

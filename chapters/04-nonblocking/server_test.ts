@@ -4,7 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { chapterNamed } from "../../tests/chapters.ts";
-import { startServer, threadCount, usageOver } from "../../tests/process.ts";
+import {
+  explainFailure,
+  startServer,
+  threadCount,
+  usageOver,
+} from "../../tests/process.ts";
 import {
   dialMany,
   expectEcho,
@@ -46,10 +51,13 @@ Deno.test("04-nonblocking: one thread serves 200 concurrent connections, each it
   const threads = threadCount(server.pid);
   const conns = await dialMany(server.port, 200);
   try {
-    await withTimeout(
-      Promise.all(conns.map(expectOwnEcho)),
-      20_000,
-      "200 echoes",
+    await explainFailure(
+      server,
+      withTimeout(
+        Promise.all(conns.map(expectOwnEcho)),
+        20_000,
+        "200 echoes",
+      ),
     );
     assert.equal(threadCount(server.pid), threads, "no thread per client");
   } finally {

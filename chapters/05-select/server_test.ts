@@ -5,7 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { chapterNamed } from "../../tests/chapters.ts";
-import { startServer, threadCount, usageOver } from "../../tests/process.ts";
+import {
+  explainFailure,
+  startServer,
+  threadCount,
+  usageOver,
+} from "../../tests/process.ts";
 import {
   dialMany,
   expectEcho,
@@ -48,10 +53,13 @@ for (const [task, count] of Object.entries(SERVES)) {
     const threads = threadCount(server.pid);
     const conns = await dialMany(server.port, count);
     try {
-      await withTimeout(
-        Promise.all(conns.map(expectOwnEcho)),
-        30_000,
-        `${count} echoes`,
+      await explainFailure(
+        server,
+        withTimeout(
+          Promise.all(conns.map(expectOwnEcho)),
+          30_000,
+          `${count} echoes`,
+        ),
       );
       assert.equal(threadCount(server.pid), threads, "no thread per client");
       assert.doesNotMatch(server.stderr(), /refusing/);

@@ -5,7 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { chapterNamed } from "../../tests/chapters.ts";
-import { startServer, threadCount, usageOver } from "../../tests/process.ts";
+import {
+  explainFailure,
+  startServer,
+  threadCount,
+  usageOver,
+} from "../../tests/process.ts";
 import {
   dial,
   dialMany,
@@ -50,10 +55,13 @@ for (const task of TASKS) {
         assert.ok(held >= CONNECTIONS, `the server holds ${held} sockets`);
       },
       "each gets its own echo back, all in flight at once": async () => {
-        await withTimeout(
-          Promise.all(conns.map(expectOwnEcho)),
-          30_000,
-          "5,000 echoes",
+        await explainFailure(
+          server,
+          withTimeout(
+            Promise.all(conns.map(expectOwnEcho)),
+            30_000,
+            "5,000 echoes",
+          ),
         );
         assert.equal(threadCount(server.pid), threads, "thread count");
       },
