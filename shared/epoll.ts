@@ -21,7 +21,7 @@
  * @module
  */
 import { errnoCell, libc } from "./libc.ts";
-import { check, EINTR, SyscallError } from "./errno.ts";
+import { callAgain, check, SyscallError } from "./errno.ts";
 import { EPOLL_CLOEXEC } from "./constants.ts";
 
 // #region layout
@@ -75,7 +75,7 @@ export function epollCtl(
 // #region wait
 /** epoll_wait(2): sleeps until some watched fd is ready or `timeoutMs`
  * passes (-1: no limit); returns how many entries of `events` were filled
- * (0 on timeout or EINTR). */
+ * (0 on timeout, EINTR or an overwritten errno: see `callAgain`). */
 export function epollWait(
   epfd: number,
   events: EpollEvents,
@@ -84,7 +84,7 @@ export function epollWait(
   const n = libc.epoll_wait(epfd, events.bytes, events.capacity, timeoutMs);
   if (n >= 0) return n;
   const code = errnoCell[0];
-  if (code === EINTR) return 0;
+  if (callAgain(code)) return 0;
   throw new SyscallError("epoll_wait", code);
 }
 // #endregion

@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
 import {
+  callAgain,
   check,
+  EAGAIN,
   ECONNRESET,
+  EINTR,
   EMFILE,
+  ENOENT,
   ENOTCONN,
   EPIPE,
   errnoName,
@@ -36,4 +40,11 @@ Deno.test("isPeerGone: a reset, a broken pipe or a torn-down connection, nothing
   assert.ok(isPeerGone(new SyscallError("send", EPIPE)));
   assert.ok(!isPeerGone(new SyscallError("accept4", EMFILE)));
   assert.ok(!isPeerGone(new Error("recv: ECONNRESET")));
+});
+
+Deno.test("callAgain: a signal, or an errno no call on a descriptor can set", () => {
+  assert.ok(callAgain(EINTR));
+  assert.ok(callAgain(ENOENT)); // overwritten by the runtime, not the kernel's
+  assert.ok(!callAgain(EAGAIN)); // "not now" is an answer
+  assert.ok(!callAgain(ECONNRESET));
 });

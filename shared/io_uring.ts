@@ -39,7 +39,7 @@
  * @module
  */
 import { errnoCell, libc } from "./libc.ts";
-import { check, EAGAIN, EBUSY, EINTR, SyscallError } from "./errno.ts";
+import { callAgain, check, EAGAIN, EBUSY, SyscallError } from "./errno.ts";
 
 const SYS_io_uring_setup = 425n;
 const SYS_io_uring_enter = 426n;
@@ -135,9 +135,10 @@ export function ioUringSetup(entries: number, params: Uint8Array): number {
 /**
  * io_uring_enter(2): tells the kernel that `toSubmit` new requests wait in the
  * SQ, and with IORING_ENTER_GETEVENTS sleeps until `minComplete` completions
- * are in the CQ. Returns how many requests were consumed. A signal (EINTR)
- * and the kernel's "reap some completions first" (EBUSY, EAGAIN) return 0:
- * the caller's loop reaps and calls again.
+ * are in the CQ. Returns how many requests were consumed. A signal (EINTR),
+ * an overwritten errno (see `callAgain`) and the kernel's "reap some
+ * completions first" (EBUSY, EAGAIN) return 0: the caller's loop reaps and
+ * calls again.
  */
 export function ioUringEnter(
   fd: number,
@@ -156,7 +157,7 @@ export function ioUringEnter(
   );
   const code = errnoCell[0]; // read before anything else can overwrite it
   if (n >= 0) return n;
-  if (code === EINTR || code === EBUSY || code === EAGAIN) return 0;
+  if (callAgain(code) || code === EBUSY || code === EAGAIN) return 0;
   throw new SyscallError("io_uring_enter", code);
 }
 

@@ -109,10 +109,14 @@ export const libc: Deno.DynamicLibrary<typeof symbols>["symbols"] =
 
 /** The calling thread's errno, as a one-element view of the thread-local
  * variable itself. Read `errnoCell[0]` in the same expression or function
- * as the failing call, with no function call in between: on entry to a JavaScript function V8 may run its own housekeeping
- * (installing freshly compiled code, for one), which can overwrite errno. We
- * saw a `connect` that failed with EINPROGRESS read back as ENOENT that way,
- * in about one fresh process in seventy. */
+ * as the failing call, with no function call in between: on entry to a
+ * JavaScript function V8 may run its own housekeeping (installing freshly
+ * compiled code, for one), which can overwrite errno. We saw a `connect`
+ * that failed with EINPROGRESS read back as ENOENT that way, in about one
+ * fresh process in seventy. Even the next statement is not always early
+ * enough (a `recv` said EAGAIN, we read ENOENT), so the wrappers of calls
+ * that are safe to repeat also ask again on an errno the call cannot set:
+ * see `callAgain` in errno.ts. */
 export const errnoCell: Int32Array = new Int32Array(
   Deno.UnsafePointerView.getArrayBuffer(libc.__errno_location()!, 4),
 );

@@ -14,7 +14,7 @@
  * @module
  */
 import { errnoCell, libc } from "./libc.ts";
-import { EINTR, SyscallError } from "./errno.ts";
+import { callAgain, SyscallError } from "./errno.ts";
 
 // #region pollfd
 /** `struct pollfd { int fd; short events; short revents; }`: 8 bytes each,
@@ -49,12 +49,13 @@ export class PollFds {
 
 /** poll(2) over the first `count` slots: sleeps until one is ready or
  * `timeoutMs` passes (-1: no limit). Returns how many slots have revents.
- * EINTR returns 0, so the caller's loop can check whether it should stop. */
+ * EINTR (or an overwritten errno: see `callAgain`) returns 0, so the
+ * caller's loop can check whether it should stop and poll again. */
 export function poll(fds: PollFds, count: number, timeoutMs: number): number {
   const n = libc.poll(fds.bytes, BigInt(count), timeoutMs);
   if (n >= 0) return n;
   const code = errnoCell[0];
-  if (code === EINTR) return 0;
+  if (callAgain(code)) return 0;
   throw new SyscallError("poll", code);
 }
 

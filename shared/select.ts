@@ -18,7 +18,7 @@
  * @module
  */
 import { errnoCell, libc } from "./libc.ts";
-import { EINTR, SyscallError } from "./errno.ts";
+import { callAgain, SyscallError } from "./errno.ts";
 import { FD_SETSIZE } from "./constants.ts";
 
 // #region fdset
@@ -50,7 +50,7 @@ export class FdSet {
 
 /** select(2): `nfds` is one more than the highest fd in any set. Sleeps until
  * a descriptor is ready or `timeoutMs` passes (-1: no limit); returns the
- * number of ready descriptors (0 on timeout or EINTR). */
+ * number of ready descriptors (0 on timeout, EINTR or an overwritten errno: see `callAgain`). */
 export function select(
   nfds: number,
   readable: FdSet | null,
@@ -74,6 +74,6 @@ export function select(
   );
   if (n >= 0) return n;
   const code = errnoCell[0];
-  if (code === EINTR) return 0;
+  if (callAgain(code)) return 0;
   throw new SyscallError("select", code);
 }

@@ -21,6 +21,7 @@
  */
 import { errnoCell, libc } from "./libc.ts";
 import {
+  callAgain,
   check,
   EAGAIN,
   EALREADY,
@@ -120,7 +121,7 @@ export function accept4(fd: number, flags = SOCK_CLOEXEC): number | null {
     const conn = libc.accept4(fd, null, null, flags);
     if (conn >= 0) return conn;
     const code = errnoCell[0];
-    if (code === EINTR) continue;
+    if (callAgain(code)) continue;
     if (code === EAGAIN) return null;
     throw new SyscallError("accept4", code);
   }
@@ -133,10 +134,14 @@ export function accept4(fd: number, flags = SOCK_CLOEXEC): number | null {
  * and the handshake's own error (ECONNREFUSED, say) when it failed. */
 export function connect(fd: number, addr: SocketAddress): boolean {
   const bytes = encodeSockaddr(addr);
-  if (libc.connect(fd, bytes, bytes.byteLength) === 0) return true;
-  const code = errnoCell[0];
-  if (code === EINPROGRESS || code === EALREADY) return false;
-  throw new SyscallError("connect", code);
+  for (;;) {
+    if (libc.connect(fd, bytes, bytes.byteLength) === 0) return true;
+    const code = errnoCell[0];
+    if (code === EINPROGRESS || code === EALREADY) return false;
+    // Asking again is what the caller would do next anyway.
+    if (callAgain(code)) continue;
+    throw new SyscallError("connect", code);
+  }
 }
 
 /** getsockname(2): the local address, e.g. the port the kernel picked for
@@ -305,10 +310,11 @@ function sizeT(length: number): bigint {
 }
 
 /** After a transfer returned -1 with errno `code` (read by the caller before
- * this call: see `errnoCell`): true on EINTR (call again), false on EAGAIN
- * (nothing to move now); any other errno is thrown as `call`'s error. */
+ * this call: see `errnoCell`): true when it should be made again (EINTR, or
+ * errno overwritten: see `callAgain`), false on EAGAIN (nothing to move
+ * now); any other errno is thrown as `call`'s error. */
 function interrupted(call: string, code: number): boolean {
-  if (code === EINTR) return true;
+  if (callAgain(code)) return true;
   if (code === EAGAIN) return false;
   throw new SyscallError(call, code);
 }
