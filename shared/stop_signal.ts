@@ -14,6 +14,12 @@
  * socket as ready (POLLHUP). The woken code checks {@linkcode StopSignal.requested}
  * and winds down.
  *
+ * {@linkcode watchStopSignals} returns only once the watchdog is listening.
+ * Until then a SIGTERM would kill the process with its default action (exit
+ * 143, not 0), and a server that filled its descriptor table first would
+ * leave the watchdog none to listen with (Deno panics: we saw it at
+ * RLIMIT_NOFILE 64, 1 start in 15).
+ *
  * @example
  * ```ts ignore
  * import { watchStopSignals } from "./stop_signal.ts";
@@ -40,10 +46,19 @@ export interface StopSignal {
   close(): void;
 }
 
-/** Starts the watchdog thread. `capacity` bounds how many fds can be guarded
- * at once. The chapter's task needs `--allow-read` for the worker file. */
+/** Slot 0 of the shared memory, the watchdog's state: STARTING, then 1
+ * (watching: set by the worker once its listeners are in place), then
+ * STOPPING once a signal has come. */
+const STARTING = 0, STOPPING = 2;
+/** How long a watchdog may take to start before the server gives up. */
+const START_TIMEOUT_MS = 10_000;
+
+/** Starts the watchdog thread and waits until its signal listeners are in
+ * place. `capacity` bounds how many fds can be guarded at once. The
+ * chapter's task needs `--allow-read` for the worker file. */
 export function watchStopSignals(capacity = 4096): StopSignal {
-  // Slot 0: the stop flag. Slots 1..capacity: guarded fds, -1 when free.
+  // Slot 0: the state (the worker's file uses the same three numbers).
+  // Slots 1..capacity: guarded fds, -1 when free.
   const shared = new Int32Array(new SharedArrayBuffer(4 * (capacity + 1)));
   shared.fill(-1, 1);
   const worker = new Worker(
@@ -51,11 +66,17 @@ export function watchStopSignals(capacity = 4096): StopSignal {
     { type: "module" },
   );
   worker.postMessage(shared);
+  // Sleep (a futex wait: this thread's event loop is not needed) until the
+  // worker has its listeners and says so.
+  if (Atomics.wait(shared, 0, STARTING, START_TIMEOUT_MS) === "timed-out") {
+    worker.terminate();
+    throw new Error("stop signal: the watchdog thread did not start");
+  }
   const slots = new Map<number, number>();
   let free = 1;
   return {
     get requested() {
-      return Atomics.load(shared, 0) === 1;
+      return Atomics.load(shared, 0) === STOPPING;
     },
     guard(fd) {
       while (free <= capacity && Atomics.load(shared, free) !== -1) free++;

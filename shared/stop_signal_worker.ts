@@ -13,12 +13,13 @@ const libc = Deno.dlopen("libc.so.6", {
   shutdown: { parameters: ["i32", "i32"], result: "i32" },
 }).symbols;
 const SHUT_RDWR = 2; // <sys/socket.h>, as in constants.ts
+const WATCHING = 1, STOPPING = 2; // slot 0's states, as in stop_signal.ts
 
 let shared: Int32Array | null = null;
 
 function stop() {
   if (!shared) return;
-  Atomics.store(shared, 0, 1);
+  Atomics.store(shared, 0, STOPPING);
   for (let slot = 1; slot < shared.length; slot++) {
     const fd = Atomics.load(shared, slot);
     // Errors are ignored on purpose: the fd may have just been closed.
@@ -26,11 +27,14 @@ function stop() {
   }
 }
 
-self.onmessage = (event: MessageEvent<Int32Array | "sweep">) => {
-  if (event.data === "sweep") stop();
-  else shared = event.data;
-};
-
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, stop);
 }
+
+self.onmessage = (event: MessageEvent<Int32Array | "sweep">) => {
+  if (event.data === "sweep") return stop();
+  shared = event.data;
+  // The listeners above are in place: wake the thread waiting for us.
+  Atomics.store(shared, 0, WATCHING);
+  Atomics.notify(shared, 0);
+};

@@ -274,7 +274,8 @@ export async function usageOver(
 
 /** CPU seconds (user + system) `pid` has used, from /proc/PID/stat. */
 export function cpuSeconds(pid: number): number {
-  const stat = readProc(`/proc/${pid}/stat`)!;
+  const stat = readProc(`/proc/${pid}/stat`);
+  if (stat === null) throw new Error(`process ${pid} is gone`);
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // utime and stime are fields 14 and 15 of stat: 11 and 12 after the name,
   // in clock ticks of 1/100 s (USER_HZ on Linux x86_64 and aarch64).

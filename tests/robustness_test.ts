@@ -18,6 +18,7 @@ import {
 } from "./chapters.ts";
 import {
   descendants,
+  explainFailure,
   fdCount,
   processState,
   rssKiB,
@@ -132,7 +133,10 @@ for (const chapter of discoverChapters()) {
           conns.push(await dial(server.port));
         }
         await sleep(300);
-        const { cpu } = await usageOver(server.pid, 1_000);
+        const { cpu } = await explainFailure(
+          server,
+          usageOver(server.pid, 1_000),
+        );
         if (!BUSY.has(chapter.name)) {
           assert.ok(cpu < 0.5, `used ${cpu} s of CPU in 1 s at the fd limit`);
         }

@@ -1,10 +1,22 @@
 // Sleeps in a blocking accept(2) until SIGINT/SIGTERM wakes it through the
 // stop watchdog, then reports what it saw and exits 0.
+//
+// With --exhaust-fds it first fills its descriptor table, the moment
+// watchStopSignals returns, and holds it full for 300 ms: a watchdog still
+// starting would then find no descriptor for its signal listeners.
 import { watchStopSignals } from "../stop_signal.ts";
-import { accept4, close, openListener } from "../socket.ts";
+import { accept4, close, openListener, socket } from "../socket.ts";
 
 const listener = openListener({ family: "ipv4", host: "127.0.0.1", port: 0 });
 const stop = watchStopSignals();
+if (Deno.args.includes("--exhaust-fds")) {
+  const held: number[] = [];
+  try {
+    for (;;) held.push(socket("ipv4"));
+  } catch { /* EMFILE: the table is full */ }
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+  held.forEach(close);
+}
 stop.guard(listener.fd);
 console.log("blocking in accept");
 try {
