@@ -27,6 +27,7 @@ import {
   EALREADY,
   EINPROGRESS,
   EINTR,
+  ENOTCONN,
   SyscallError,
 } from "./errno.ts";
 import {
@@ -36,6 +37,7 @@ import {
   F_SETFL,
   MSG_NOSIGNAL,
   O_NONBLOCK,
+  SHUT_WR,
   SO_LINGER,
   SO_REUSEADDR,
   SOCK_CLOEXEC,
@@ -229,6 +231,18 @@ export function writeAll(fd: number, buffer: Uint8Array): void {
  * any thread sleeping in recv or accept on this socket. */
 export function shutdown(fd: number, how: number): void {
   check("shutdown", libc.shutdown(fd, how), errnoCell[0]);
+}
+
+/** A client's half-close at the end of its input: shutdown(SHUT_WR), our FIN.
+ * If the peer has already torn the connection down (a reset), shutdown fails
+ * with ENOTCONN, which names no cause; the cause (ECONNRESET) is still pending
+ * on the socket, and the client's next recv reports it. So that one failure
+ * is left for recv to explain. */
+export function halfClose(fd: number): void {
+  const result = libc.shutdown(fd, SHUT_WR), code = errnoCell[0];
+  if (result < 0 && code !== ENOTCONN) {
+    throw new SyscallError("shutdown", code);
+  }
 }
 
 /** close(2). Not retried on EINTR: on Linux the fd is released either way. */

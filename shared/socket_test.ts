@@ -4,10 +4,12 @@ import {
   close,
   connect,
   connectTo,
+  halfClose,
   openListener,
   recv,
   send,
   sendAll,
+  setLingerZero,
   setNonBlocking,
   shutdown,
   socket,
@@ -132,5 +134,23 @@ Deno.test("a non-blocking connect is finished by asking again", () => {
     }, /connect: ECONNREFUSED/);
   } finally {
     close(refused);
+  }
+});
+
+Deno.test("halfClose after a reset: no error of its own; the next recv names the reset", () => {
+  const listener = openListener({ family: "ipv4", host: "127.0.0.1", port: 0 });
+  const client = connectTo(listener.address);
+  const server = accept4(listener.fd)!;
+  try {
+    setLingerZero(server);
+    close(server); // sends RST
+    // The RST crosses loopback at once; give it a moment all the same.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    assert.throws(() => shutdown(client, SHUT_WR), /shutdown: ENOTCONN/);
+    halfClose(client); // the same failure, left for recv
+    assert.throws(() => recv(client, new Uint8Array(8)), /recv: ECONNRESET/);
+  } finally {
+    close(client);
+    close(listener.fd);
   }
 });

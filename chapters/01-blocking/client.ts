@@ -12,14 +12,13 @@ import { fatal, parseCli } from "../../shared/cli.ts";
 import {
   close,
   connectTo,
+  halfClose,
   read,
   recv,
   sendAll,
   setNonBlocking,
-  shutdown,
   writeAll,
 } from "../../shared/socket.ts";
-import { SHUT_WR } from "../../shared/constants.ts";
 
 const { address } = parseCli(Deno.args, {
   usage: "deno task client",
@@ -44,7 +43,7 @@ try {
     receiveExactly(fd, chunk.subarray(0, n)); // the echo overwrites the chunk
     writeAll(1, chunk.subarray(0, n));
   }
-  shutdown(fd, SHUT_WR); // FIN: "no more from me"
+  halfClose(fd); // FIN: "no more from me"
   // Drain until the server's FIN. Every byte we sent is already echoed, so
   // anything arriving now is a surplus we pass on rather than hide.
   for (let n; (n = recv(fd, chunk)!) > 0;) writeAll(1, chunk.subarray(0, n));

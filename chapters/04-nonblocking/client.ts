@@ -13,7 +13,6 @@ import {
   F_GETFL,
   F_SETFL,
   O_NONBLOCK,
-  SHUT_WR,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
 } from "../../shared/constants.ts";
@@ -21,10 +20,10 @@ import {
   close,
   connect,
   fcntl,
+  halfClose,
   read,
   recv,
   send,
-  shutdown,
   socket,
   write,
 } from "../../shared/socket.ts";
@@ -72,7 +71,7 @@ try {
     if (upload.done && !halfClosed) {
       // stdin ended and all of it is in the socket: send our FIN. The server
       // echoes what is still in flight, then closes its side.
-      shutdown(sock, SHUT_WR);
+      halfClose(sock);
       halfClosed = true;
     }
     download.flush();

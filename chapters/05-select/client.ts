@@ -11,15 +11,15 @@
  * @module
  */
 import { ECHO_CLIENT, fatal, parseCli } from "../../shared/cli.ts";
-import { SHUT_WR } from "../../shared/constants.ts";
+
 import { FdSet, select } from "../../shared/select.ts";
 import {
   connectTo,
+  halfClose,
   read,
   recv,
   send,
   setNonBlocking,
-  shutdown,
   write,
 } from "../../shared/socket.ts";
 import { checkEchoComplete, Relay } from "../04-nonblocking/relay.ts";
@@ -58,7 +58,7 @@ try {
     if (upload.done && !halfClosed) {
       // All of stdin is in the socket: send our FIN. The server echoes what
       // is still in flight, then closes, which ends the loop.
-      shutdown(sock, SHUT_WR);
+      halfClose(sock);
       halfClosed = true;
     }
     if (writable.has(STDOUT)) download.flush();

@@ -15,7 +15,6 @@ import {
   EPOLL_CTL_MOD,
   EPOLLIN,
   EPOLLOUT,
-  SHUT_WR,
 } from "../../shared/constants.ts";
 import {
   epollCreate1,
@@ -27,11 +26,11 @@ import { EPERM, SyscallError } from "../../shared/errno.ts";
 import {
   close,
   connectTo,
+  halfClose,
   read,
   recv,
   send,
   setNonBlocking,
-  shutdown,
   writeAll,
 } from "../../shared/socket.ts";
 
@@ -119,7 +118,7 @@ function flush(): void {
   pending = null;
   epollCtl(epfd, EPOLL_CTL_MOD, socket, EPOLLIN);
   if (stdinOpen) watchStdin(true);
-  else shutdown(socket, SHUT_WR);
+  else halfClose(socket);
 }
 // #endregion
 
@@ -133,7 +132,7 @@ function readStdin(): void {
   if (n === 0) {
     stdinOpen = false;
     watchStdin(false);
-    if (pending === null) shutdown(socket, SHUT_WR); // half-close: our FIN
+    if (pending === null) halfClose(socket); // half-close: our FIN
     return;
   }
   sent += n;

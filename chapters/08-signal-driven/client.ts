@@ -9,9 +9,14 @@
  * @module
  */
 import { ECHO_CLIENT, fatal, parseCli } from "../../shared/cli.ts";
-import { close, connectTo, recv, send, shutdown } from "../../shared/socket.ts";
+import {
+  close,
+  connectTo,
+  halfClose,
+  recv,
+  send,
+} from "../../shared/socket.ts";
 import { enableSigio, SignalLatch } from "../../shared/sigio.ts";
-import { SHUT_WR } from "../../shared/constants.ts";
 
 const { address } = parseCli(Deno.args, ECHO_CLIENT);
 
@@ -83,7 +88,7 @@ function upload() {
   }
   outboxSent();
   if (stdinDone && !finSent) {
-    shutdown(fd, SHUT_WR); // our FIN: the server echoes the rest and closes
+    halfClose(fd); // our FIN: the server echoes the rest and closes
     finSent = true;
   }
 }

@@ -14,10 +14,10 @@
  * @module
  */
 import { ECHO_CLIENT, fatal, parseCli } from "../../shared/cli.ts";
-import { MSG_NOSIGNAL, SHUT_WR } from "../../shared/constants.ts";
+import { MSG_NOSIGNAL } from "../../shared/constants.ts";
 import { SyscallError } from "../../shared/errno.ts";
 import { IoBuffer, IoUring } from "../../shared/io_uring.ts";
-import { connectTo, shutdown } from "../../shared/socket.ts";
+import { connectTo, halfClose } from "../../shared/socket.ts";
 
 const { address } = parseCli(Deno.args, ECHO_CLIENT);
 
@@ -94,7 +94,7 @@ function complete(request: number, result: number): void {
       if (result === 0) {
         // End of input: send our FIN, and keep receiving the echo.
         inputEnded = true;
-        return shutdown(socket, SHUT_WR);
+        return halfClose(socket);
       }
       upload.length = result;
       upload.done = 0;
