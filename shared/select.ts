@@ -50,7 +50,8 @@ export class FdSet {
 
 /** select(2): `nfds` is one more than the highest fd in any set. Sleeps until
  * a descriptor is ready or `timeoutMs` passes (-1: no limit); returns the
- * number of ready descriptors (0 on timeout, EINTR or an overwritten errno: see `callAgain`). */
+ * number of ready descriptors (0 on timeout, EINTR or an overwritten errno:
+ * see `callAgain`). */
 export function select(
   nfds: number,
   readable: FdSet | null,

@@ -239,9 +239,10 @@ export function shutdown(fd: number, how: number): void {
  * on the socket, and the client's next recv reports it. So that one failure
  * is left for recv to explain. */
 export function halfClose(fd: number): void {
-  const result = libc.shutdown(fd, SHUT_WR), code = errnoCell[0];
-  if (result < 0 && code !== ENOTCONN) {
-    throw new SyscallError("shutdown", code);
+  try {
+    shutdown(fd, SHUT_WR);
+  } catch (error) {
+    if ((error as SyscallError).errno !== ENOTCONN) throw error;
   }
 }
 

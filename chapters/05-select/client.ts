@@ -11,7 +11,6 @@
  * @module
  */
 import { ECHO_CLIENT, fatal, parseCli } from "../../shared/cli.ts";
-
 import { FdSet, select } from "../../shared/select.ts";
 import {
   connectTo,
