@@ -6,6 +6,7 @@
 import { connectTo, send, setLingerZero } from "../shared/socket.ts";
 import { close } from "../shared/socket.ts";
 import assert from "node:assert/strict";
+import { explainFailure, type RunningServer } from "./process.ts";
 
 /** Connects to a test server on 127.0.0.1. */
 export function dial(port: number): Promise<Deno.TcpConn> {
@@ -129,6 +130,24 @@ export async function expectOwnEcho(conn: Deno.Conn, i: number) {
   await writeAll(conn, message);
   const echo = await readExactly(conn, message.byteLength);
   assert.ok(equalBytes(echo, message), `connection ${i} got another's echo`);
+}
+
+/** Every connection sends its own 64 bytes at once and must get exactly
+ * those back within `timeoutMs`; a failure says whether `server` is still
+ * running and what it logged. */
+export function expectOwnEchoes(
+  server: RunningServer,
+  conns: Deno.Conn[],
+  timeoutMs: number,
+): Promise<void[]> {
+  return explainFailure(
+    server,
+    withTimeout(
+      Promise.all(conns.map(expectOwnEcho)),
+      timeoutMs,
+      `${conns.length} echoes`,
+    ),
+  );
 }
 
 /** Byte-for-byte equality without a huge diff on failure. */

@@ -4,18 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { chapterNamed } from "../../tests/chapters.ts";
-import {
-  explainFailure,
-  startServer,
-  threadCount,
-  usageOver,
-} from "../../tests/process.ts";
+import { startServer, threadCount, usageOver } from "../../tests/process.ts";
 import {
   dialMany,
   expectEcho,
   expectOwnEcho,
+  expectOwnEchoes,
   sleep,
-  withTimeout,
 } from "../../tests/net.ts";
 
 const chapter = chapterNamed("04-nonblocking");
@@ -51,14 +46,7 @@ Deno.test("04-nonblocking: one thread serves 200 concurrent connections, each it
   const threads = threadCount(server.pid);
   const conns = await dialMany(server.port, 200);
   try {
-    await explainFailure(
-      server,
-      withTimeout(
-        Promise.all(conns.map(expectOwnEcho)),
-        20_000,
-        "200 echoes",
-      ),
-    );
+    await expectOwnEchoes(server, conns, 20_000);
     assert.equal(threadCount(server.pid), threads, "no thread per client");
   } finally {
     conns.forEach((conn) => conn.close());

@@ -5,16 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { chapterNamed } from "../../tests/chapters.ts";
-import {
-  explainFailure,
-  startServer,
-  threadCount,
-  usageOver,
-} from "../../tests/process.ts";
+import { startServer, threadCount, usageOver } from "../../tests/process.ts";
 import {
   dialMany,
   expectEcho,
   expectOwnEcho,
+  expectOwnEchoes,
   sleep,
   withTimeout,
 } from "../../tests/net.ts";
@@ -53,14 +49,7 @@ for (const [task, count] of Object.entries(SERVES)) {
     const threads = threadCount(server.pid);
     const conns = await dialMany(server.port, count);
     try {
-      await explainFailure(
-        server,
-        withTimeout(
-          Promise.all(conns.map(expectOwnEcho)),
-          30_000,
-          `${count} echoes`,
-        ),
-      );
+      await expectOwnEchoes(server, conns, 30_000);
       assert.equal(threadCount(server.pid), threads, "no thread per client");
       assert.doesNotMatch(server.stderr(), /refusing/);
     } finally {

@@ -5,18 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { chapterNamed } from "../../tests/chapters.ts";
-import {
-  explainFailure,
-  startServer,
-  threadCount,
-  usageOver,
-} from "../../tests/process.ts";
+import { startServer, threadCount, usageOver } from "../../tests/process.ts";
 import {
   dial,
   dialMany,
   equalBytes,
   expectEcho,
-  expectOwnEcho,
+  expectOwnEchoes,
   randomBytes,
   readExactly,
   sleep,
@@ -55,14 +50,7 @@ for (const task of TASKS) {
         assert.ok(held >= CONNECTIONS, `the server holds ${held} sockets`);
       },
       "each gets its own echo back, all in flight at once": async () => {
-        await explainFailure(
-          server,
-          withTimeout(
-            Promise.all(conns.map(expectOwnEcho)),
-            30_000,
-            "5,000 echoes",
-          ),
-        );
+        await expectOwnEchoes(server, conns, 30_000);
         assert.equal(threadCount(server.pid), threads, "thread count");
       },
       "after backpressure on some, idle CPU is near zero": async () => {
