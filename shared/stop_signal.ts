@@ -42,7 +42,8 @@ export interface StopSignal {
   /** Stop guarding `fd` (call before closing it: fd numbers are reused). */
   release(fd: number): void;
   /** Stops the watchdog thread. It is idle in its event loop, never inside a
-   * synchronous call, so terminating it cannot hang. */
+   * synchronous call, so terminate() ends it (terminate() cannot interrupt a
+   * synchronous FFI call; see chapters/02-threaded/measurements/terminate.ts). */
   close(): void;
 }
 
