@@ -84,6 +84,7 @@ await Promise.all(workers.map(stop));
 const each = (key: keyof Usage) => (after[key] - before[key]) / count;
 const sorted = startMs.toSorted((a, b) => a - b);
 const percentile = (p: number) => sorted[Math.floor(p * (count - 1))];
+// /proc reports kB that are KiB (1024 bytes): print MiB, GiB, TiB
 const rss = each("rssKiB") / 1024, vsz = each("vszKiB") / 1024;
 const threads = each("threads"), fds = each("fds"), cpu = each("cpuMs");
 const mappings = each("mappings");
@@ -93,13 +94,13 @@ const line = (what: string, one: string, tenThousand = "") =>
 line("", "each", "x 10,000");
 line(
   "resident memory (RSS)",
-  `${rss.toFixed(1)} MB`,
-  `${(rss * 10_000 / 1024).toFixed(0)} GB`,
+  `${rss.toFixed(1)} MiB`,
+  `${(rss * 10_000 / 1024).toFixed(0)} GiB`,
 );
 line(
   "address space (VSZ)",
-  `${vsz.toFixed(0)} MB`,
-  `${(vsz * 10_000 / 1024 / 1024).toFixed(1)} TB`,
+  `${vsz.toFixed(0)} MiB`,
+  `${(vsz * 10_000 / 1024 / 1024).toFixed(1)} TiB`,
 );
 const count10k = (n: number) => Math.round(n * 10_000).toLocaleString("en");
 line("threads", threads.toFixed(2), count10k(threads));
