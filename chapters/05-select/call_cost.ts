@@ -3,8 +3,9 @@
  * its three steps: building the list (JavaScript), the select(2) or poll(2)
  * call itself (the kernel), and scanning the answer (JavaScript). It opens N
  * loopback connections, watches the accepted ends for reading, as the server
- * does, and times `--calls` rounds with a timeout of 0, so nothing sleeps
- * and only the work is measured.
+ * does, and times `--calls` rounds with a timeout of 0, so nothing sleeps.
+ * A lower bound: with a zero timeout the kernel also skips putting the thread
+ * on every socket's wait queue (fs/select.c), work a sleeping call does.
  *
  * Run: deno task call-cost [--sockets N] [--calls C]
  *
