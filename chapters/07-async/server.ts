@@ -41,8 +41,8 @@ Deno.addSignalListener("SIGTERM", stop);
 // #endregion
 
 // #region accept
-// The accept loop. `for await` parks this task until the kernel has a
-// completed handshake queued; meanwhile the other tasks run.
+// The accept loop. `await listener.accept()` parks this task until the
+// kernel has a completed handshake queued; meanwhile the other tasks run.
 const tasks = new Set<Promise<void>>();
 while (!stopping) {
   let conn: Deno.TcpConn;
