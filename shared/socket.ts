@@ -305,7 +305,8 @@ export function connectTo(addr: SocketAddress): number {
 // recv, send, read and write each call libc themselves, at a call site of
 // their own, and share only what surrounds the call. V8 makes an FFI call a
 // fast call only where it knows which function is called: one helper taking
-// the libc function as a parameter measured ~250 ns slower per call.
+// the libc function as a parameter sent every call down the slow path
+// (chapters/06-epoll/README.md).
 //
 // size_t and ssize_t cross the FFI boundary as bigint. The result is compared
 // as a bigint (which V8 keeps unboxed) and converted only when bytes moved;
