@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { BenchResults } from "./results.ts";
+import { parseResults } from "./results.ts";
 
 Deno.test("deno task bench --quick measures 07-async and the C reference", async () => {
   const out = await Deno.makeTempDir({ prefix: "echo-lab-bench-test-" });
@@ -26,10 +26,11 @@ Deno.test("deno task bench --quick measures 07-async and the C reference", async
     const log = new TextDecoder().decode(stderr);
     assert.equal(code, 0, log);
 
-    const results: BenchResults = JSON.parse(
+    const results = parseResults(
       await Deno.readTextFile(join(out, "latest.json")),
     );
-    assert.equal(results.schema, 1);
+    assert.equal(results.schema, 2);
+    assert.deepEqual(results.loadgen, { name: "c", threads: 1 });
     assert.equal(results.machine.deno, Deno.version.deno);
     assert(results.machine.cores >= 1 && results.machine.cpu.length > 0);
     assert.deepEqual(results.settings.connections, [1, 10]);
@@ -58,7 +59,17 @@ Deno.test("deno task bench --quick measures 07-async and the C reference", async
         assert(summary.p50Us.median > 0);
         assert(summary.p50Us.median <= summary.p999Us.median);
         assert(summary.cpuSecondsPerMillion!.median >= 0);
+        assert(summary.loadgenCores.median > 0, "the load generator's CPU");
       }
+      // One open-loop rate, run or skipped with a reason.
+      assert.equal(server.openLoop.length, 1);
+      const [open] = server.openLoop;
+      assert.equal(open.rate, 2000);
+      assert(open.status !== "failed", `${server.id}: ${open.reason}`);
+      if (open.status === "ok") {
+        const rate = open.summary!.roundTripsPerSecond.median;
+        assert(rate > 1500 && rate < 2500, `${server.id}: ${rate} rt/s`);
+      } else assert.match(open.reason!, /closed-loop rate/);
     }
     const summary = await Deno.readTextFile(join(out, "summary.md"));
     assert.match(summary, /^# Benchmark summary\n/);

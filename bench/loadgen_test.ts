@@ -1,18 +1,24 @@
 /**
  * The load generator counts what goes wrong instead of hiding it: wrong
- * bytes, connections the server closes, connections it refuses.
+ * bytes, connections the server closes, connections it refuses; and an
+ * open-loop run sends at the rate it was given. It is driven through the
+ * same parent side of the protocol as the bench (protocol.ts).
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import type { LoadgenEvent } from "./results.ts";
+import { buildLoadgen } from "./gcc.ts";
+import { type LoadgenEvent, runLoadgen } from "./protocol.ts";
 
-/** Runs the load generator's load phase against `port`; returns its events. */
-async function loadgen(port: number): Promise<LoadgenEvent[]> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      join(import.meta.dirname!, "loadgen.ts"),
+const binDir = await Deno.makeTempDir({ prefix: "echo-lab-loadgen-test-" });
+const LOADGEN = await buildLoadgen(binDir, 2);
+// The compiled binary is removed when the last test is done.
+addEventListener("unload", () => Deno.removeSync(binDir, { recursive: true }));
+
+/** Runs the load generator against `port`; returns its events. */
+async function loadgen(port: number, ...args: string[]) {
+  const events: LoadgenEvent[] = [];
+  await runLoadgen(
+    [
+      ...LOADGEN,
       `--port=${port}`,
       "--connections=3",
       "--size=64",
@@ -20,14 +26,12 @@ async function loadgen(port: number): Promise<LoadgenEvent[]> {
       "--round-ms=100",
       "--warmup-ms=0",
       "--timeout-ms=1000",
+      ...args,
     ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(code, 0, new TextDecoder().decode(stderr));
-  return new TextDecoder().decode(stdout).trim().split("\n").map((line) =>
-    JSON.parse(line)
+    (event) => events.push(event),
+    { limitMs: 30_000 },
   );
+  return events;
 }
 
 /** A server that answers each read with `reply(bytes)`, or closes on null. */
@@ -101,6 +105,29 @@ Deno.test("loadgen: a correct echo passes with latencies", async () => {
     const round = events.find((e) => e.event === "round");
     assert(round && round.roundTrips > 10, "round trips");
     assert(round.p50Us > 0 && round.p50Us <= round.p999Us);
+    assert(round.loadgenCpuSeconds >= 0 && round.machineCpuSeconds >= 0);
+    assert.deepEqual(done(events), {});
+  });
+});
+
+Deno.test("loadgen: open loop sends at the offered rate", async () => {
+  await withServer((bytes) => bytes, async (port) => {
+    const events = await loadgen(
+      port,
+      "--phase=rate",
+      "--rates=200,1000",
+      "--round-ms=500",
+    );
+    const rates = events.filter((e) => e.event === "rate");
+    assert.deepEqual(rates.map((e) => e.rate), [200, 1000]);
+    for (const e of rates) {
+      // A schedule, not a closed loop: about rate × seconds round trips.
+      const expected = e.rate * 0.5;
+      assert(
+        Math.abs(e.roundTrips - expected) <= expected * 0.2 + 3,
+        `${e.roundTrips} round trips at ${e.rate}/s`,
+      );
+    }
     assert.deepEqual(done(events), {});
   });
 });

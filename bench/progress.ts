@@ -1,10 +1,11 @@
 /**
- * The progress display of a run that takes minutes: one status line,
+ * Console output: the progress display of a run that takes minutes: one status line,
  * rewritten in place on a terminal (plain lines elsewhere, e.g. in CI logs),
  * with elapsed time and an estimate of what is left.
  *
  * @module
  */
+import type { ErrorCounts, ServerResult } from "./results.ts";
 
 const encoder = new TextEncoder();
 
@@ -71,4 +72,31 @@ export class Progress {
 export function clock(seconds: number): string {
   const s = Math.round(seconds);
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+/** One line per measured server: what it held and its best rate. */
+export function summaryLine(result: ServerResult): string {
+  if (result.error) return `✗ ${result.label}: ${result.error}`;
+  const held = result.capacity!.held.toLocaleString("en");
+  const best = result.rows
+    .filter((r) => r.summary)
+    .sort((a, b) =>
+      b.summary!.roundTripsPerSecond.median -
+      a.summary!.roundTripsPerSecond.median
+    )[0];
+  const failed = result.rows.filter((r) => r.status === "failed").length;
+  const peak = best
+    ? `, best ${
+      Math.round(best.summary!.roundTripsPerSecond.median).toLocaleString("en")
+    } rt/s ` +
+      `(${best.connections} conn × ${best.size} B)`
+    : "";
+  return `${failed ? "!" : "✓"} ${result.label}: held ${held}${peak}` +
+    (failed ? `, ${failed} cells with failures` : "");
+}
+
+/** Failures by kind, e.g. `3× closed by server, 1× reset (ECONNRESET)`. */
+export function describeErrors(errors: ErrorCounts): string {
+  const parts = Object.entries(errors).map(([kind, n]) => `${n}× ${kind}`);
+  return parts.length ? parts.join(", ") : "no error reported";
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { focusRow, renderSummary, table } from "./report.ts";
-import type { BenchResults } from "./results.ts";
+import { parseResults } from "./results.ts";
 
 const LATEST = join(import.meta.dirname!, "results", "latest.json");
 
@@ -25,7 +25,7 @@ Deno.test("table pads columns and aligns figures right", () => {
 });
 
 Deno.test("the committed latest.json renders well-formed tables", async () => {
-  const results: BenchResults = JSON.parse(await Deno.readTextFile(LATEST));
+  const results = parseResults(await Deno.readTextFile(LATEST));
   const summary = renderSummary(results);
   const measured = results.servers.filter((s) => !s.error);
   const tables = tablesIn(summary);
@@ -67,10 +67,12 @@ Deno.test("focusRow takes 100 connections, or the most held below", () => {
     chapter: null,
     task: "c",
     command: [],
+    date: "2026-11-30T00:00:00.000Z",
     error: null,
     idle: null,
     capacity: null,
     rows,
+    openLoop: [],
   });
   assert.equal(
     focusRow(server([row(1), row(100), row(1000)]))?.connections,

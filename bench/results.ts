@@ -1,6 +1,7 @@
 /**
- * The shape of `bench/results/latest.json` (documented in bench/README.md),
- * how it is written, and the JSON lines the load generator prints.
+ * The shape of `bench/results/latest.json` (documented in bench/README.md):
+ * the one type every reader of it uses (the summary tables, the charts, the
+ * site), how it is written, and how it is read back.
  *
  * @module
  */
@@ -11,8 +12,9 @@ export type ErrorCounts = Record<string, number>;
 
 /** The whole result file. */
 export interface BenchResults {
-  /** Bumped when a field changes meaning. */
-  schema: 1;
+  /** Bumped when a field changes meaning or appears (schema 1 files are
+   * read as schema 2 with no open-loop runs: see parseResults). */
+  schema: 2;
   /** ISO 8601 time the run finished. */
   date: string;
   /** `deno task bench` arguments, e.g. `["--quick"]`. */
@@ -21,9 +23,18 @@ export interface BenchResults {
   /** Cores the machine kept busy during 2 s before the run (other work). */
   backgroundCores: number;
   settings: Settings;
+  /** The load generator that drove every server. */
+  loadgen: LoadgenInfo;
   /** Things the reader should know: skipped references, caveats. */
   notes: string[];
   servers: ServerResult[];
+}
+
+export interface LoadgenInfo {
+  /** `c` (bench/loadgen/loadgen.c) or `deno` (the earlier one, schema 1). */
+  name: string;
+  /** Its threads, each driving its share of the connections. */
+  threads: number;
 }
 
 export interface Machine {
@@ -56,6 +67,10 @@ export interface Settings {
   maxConnections: number;
   memoryBudgetMb: number;
   timeoutMs: number;
+  /** Open-loop runs: offered round trips per second, in total. */
+  rates: number[];
+  /** Open-loop runs: the connections the rate is spread over. */
+  rateConnections: number;
 }
 
 export interface ServerResult {
@@ -69,12 +84,17 @@ export interface ServerResult {
   task: string;
   /** The command line that ran it. */
   command: string[];
+  /** ISO 8601 time it was measured (a merged file mixes runs). */
+  date: string;
   /** Set when the server could not be measured at all. */
   error: string | null;
   /** Right after start, before any client. */
   idle: Usage | null;
   capacity: Capacity | null;
+  /** Closed-loop cells. */
   rows: Row[];
+  /** Open-loop cells, one per offered rate. */
+  openLoop: RateRow[];
 }
 
 export interface Usage {
@@ -133,6 +153,14 @@ export interface Row {
   errors: ErrorCounts;
 }
 
+/** One open-loop cell: `rate` round trips per second offered, spread evenly
+ * over the connections, each sent at its scheduled time (or as soon as the
+ * connection's previous echo is back, when that is later); latencies count
+ * from the scheduled time, so a stalled server's queue shows in them. */
+export interface RateRow extends Row {
+  rate: number;
+}
+
 export interface Round {
   roundTrips: number;
   bytes: number;
@@ -163,6 +191,10 @@ export interface RowSummary {
   /** Cores busy: server CPU seconds / wall seconds (1 = one core). */
   serverCores: Spread | null;
   loadgenCores: Spread;
+  /** The load generator's cores per thread neared a whole core
+   * (LOADGEN_LIMIT): the figures say how fast it could drive the server,
+   * not how fast the server is. Charts never rank servers in this band. */
+  loadgenLimited: boolean;
   /** Machine CPU not used by the server or the load generator, per wall
    * second: the kernel's deferred network work (ksoftirqd) and anything else
    * running. Near 0 on a quiet machine; large values mean noisy figures. */
@@ -172,29 +204,9 @@ export interface RowSummary {
   processes: number | null;
 }
 
-/** The load generator's stdout: one of these per line. */
-export type LoadgenEvent =
-  | CapacityStep & { event: "step"; errors: ErrorCounts }
-  | {
-    event: "probe";
-    held: number;
-    failedAt: number | null;
-    failure: string | null;
-    errors: ErrorCounts;
-    idleConnections: number | null;
-    idleCores: number | null;
-  }
-  | {
-    event: "connected";
-    connections: number;
-    echoed: number;
-    errors: ErrorCounts;
-  }
-  | (
-    & { event: "round"; size: number; round: number; connections: number }
-    & Round
-  )
-  | { event: "done"; errors: ErrorCounts };
+/** Load generator cores per thread at which a cell counts as limited by the
+ * load generator. */
+export const LOADGEN_LIMIT = 0.85;
 
 /** JSON small enough to commit and still readable: figures to 4 significant
  * digits (the spread between rounds is far wider), and every object or array
@@ -216,4 +228,33 @@ export function formatResults(results: BenchResults): string {
       return `${open}${pad}${body.replace(/\n\s*/g, " ")}${pad}${close}`;
     },
   ).replaceAll(EMPTY, "{}") + "\n";
+}
+
+/** Reads a results file: schema 2, or schema 1 (the Deno load generator, no
+ * open-loop runs) brought up to it. Throws on anything else. */
+export function parseResults(text: string): BenchResults {
+  const json = JSON.parse(text);
+  if (json?.schema === 2) return json as BenchResults;
+  if (json?.schema !== 1) {
+    throw new Error(`not a bench results file (schema ${json?.schema})`);
+  }
+  const old = json as Omit<BenchResults, "schema" | "loadgen">;
+  return {
+    ...old,
+    schema: 2,
+    loadgen: { name: "deno", threads: 1 },
+    settings: { ...old.settings, rates: [], rateConnections: 0 },
+    servers: old.servers.map((server) => ({
+      ...server,
+      date: server.date ?? old.date,
+      openLoop: server.openLoop ?? [],
+      rows: server.rows.map((row) => ({
+        ...row,
+        summary: row.summary && {
+          ...row.summary,
+          loadgenLimited: row.summary.loadgenCores.median >= LOADGEN_LIMIT,
+        },
+      })),
+    })),
+  };
 }

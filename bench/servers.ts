@@ -18,6 +18,7 @@ import {
   startServer,
 } from "../tests/process.ts";
 import { firstLine } from "./machine.ts";
+import { compileC } from "./gcc.ts";
 
 /** A server the bench can start as many times as it needs. */
 export interface BenchServer {
@@ -90,20 +91,9 @@ async function nodeReference(): Promise<BenchServer | string> {
 }
 
 async function cReference(tempDir: string): Promise<BenchServer | string> {
-  if (!await firstLine("gcc", ["--version"])) {
-    return "C reference not run: `gcc` is not installed " +
-      "(apt-get install gcc).";
-  }
   const binary = join(tempDir, "epoll_echo");
-  const build = await new Deno.Command("gcc", {
-    args: ["-O2", "-o", binary, join(REFERENCE_DIR, "epoll_echo.c")],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!build.success) {
-    const why = new TextDecoder().decode(build.stderr).trim();
-    return `C reference not run: gcc failed: ${why}`;
-  }
+  const why = await compileC(join(REFERENCE_DIR, "epoll_echo.c"), binary);
+  if (why) return `C reference not run: ${why}.`;
   return {
     id: "reference c",
     label: "C epoll",

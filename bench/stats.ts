@@ -1,30 +1,23 @@
 /**
- * The few statistics the bench reports: percentiles of latencies within a
- * round, and the median and spread of a figure across rounds.
+ * The few statistics the bench reports beyond the load generator's own
+ * latency percentiles: the median and spread of a figure across rounds, and
+ * the summary of a cell's rounds.
  *
  * @example
  * ```ts
- * import { percentile, spread } from "./stats.ts";
- * console.log(percentile(Float64Array.of(3, 1, 2), 0.5)); // 2
+ * import { spread } from "./stats.ts";
  * console.log(spread([10, 12, 11])); // { median: 11, min: 10, max: 12 }
  * ```
  *
  * @module
  */
+import { LOADGEN_LIMIT, type Round, type RowSummary } from "./results.ts";
 
 /** A figure across rounds: the median, and the lowest and highest round. */
 export interface Spread {
   median: number;
   min: number;
   max: number;
-}
-
-/** The `q`-quantile (0..1) of sorted `values` by the nearest-rank method:
- * the smallest value with at least `q` of all values at or below it. */
-export function percentile(sorted: ArrayLike<number>, q: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.max(1, Math.ceil(q * sorted.length));
-  return sorted[Math.min(rank, sorted.length) - 1];
 }
 
 /** Median, min and max of `values` (NaN for none). */
@@ -38,35 +31,42 @@ export function spread(values: number[]): Spread {
   return { median, min: sorted[0], max: sorted[sorted.length - 1] };
 }
 
-/** A growing list of latencies in microseconds, sorted on demand. */
-export class LatencyLog {
-  #values = new Float64Array(1 << 16);
-  #length = 0;
-
-  get length(): number {
-    return this.#length;
-  }
-
-  add(micros: number): void {
-    if (this.#length === this.#values.length) {
-      const bigger = new Float64Array(this.#values.length * 2);
-      bigger.set(this.#values);
-      this.#values = bigger;
-    }
-    this.#values[this.#length++] = micros;
-  }
-
-  /** p50, p99 and p99.9 of what was added since the last clear. */
-  percentiles(): { p50: number; p99: number; p999: number } {
-    const sorted = this.#values.subarray(0, this.#length).sort();
-    return {
-      p50: percentile(sorted, 0.5),
-      p99: percentile(sorted, 0.99),
-      p999: percentile(sorted, 0.999),
-    };
-  }
-
-  clear(): void {
-    this.#length = 0;
-  }
+// #region summarize
+/** Medians and spread over the rounds of a cell, driven by a load generator
+ * with `loadgenThreads` threads. */
+export function summarize(
+  rounds: Round[],
+  loadgenThreads: number,
+): RowSummary | null {
+  if (rounds.length === 0) return null;
+  const over = (f: (r: Round) => number) => spread(rounds.map(f));
+  const loadgenCores = over((r) => r.loadgenCpuSeconds / r.seconds);
+  const cpu = rounds.every((r) => r.serverCpuSeconds !== null);
+  const max = (f: (r: Round) => number | null) =>
+    rounds.some((r) => f(r) !== null)
+      ? Math.max(...rounds.map((r) => f(r) ?? 0))
+      : null;
+  return {
+    roundTripsPerSecond: over((r) => r.roundTrips / r.seconds),
+    megabytesPerSecond: over((r) => r.bytes / r.seconds / 1e6),
+    p50Us: over((r) => r.p50Us),
+    p99Us: over((r) => r.p99Us),
+    p999Us: over((r) => r.p999Us),
+    cpuSecondsPerMillion: cpu
+      ? over((r) => r.serverCpuSeconds! / r.roundTrips * 1e6)
+      : null,
+    serverCores: cpu ? over((r) => r.serverCpuSeconds! / r.seconds) : null,
+    loadgenCores,
+    loadgenLimited: loadgenCores.median / loadgenThreads >= LOADGEN_LIMIT,
+    otherCores: cpu
+      ? over((r) =>
+        (r.machineCpuSeconds - r.serverCpuSeconds! - r.loadgenCpuSeconds) /
+        r.seconds
+      )
+      : null,
+    rssBytes: max((r) => r.rssBytes),
+    threads: max((r) => r.threads),
+    processes: max((r) => r.processes),
+  };
 }
+// #endregion

@@ -1,0 +1,107 @@
+/**
+ * Where a run's results go, and how a partial run joins the results already
+ * there instead of replacing them.
+ *
+ * - A run over every chapter and reference, with the default cells, writes
+ *   `bench/results/`, replacing what was there.
+ * - A run filtered by `--chapters` or `--references` (same cells) **merges**
+ *   into `bench/results/`: the servers it measured replace their earlier
+ *   figures, every other server's figures, and so their charts, stay.
+ * - A run with other cells (`--quick`, `--connections`, `--rounds`, ...)
+ *   measures something else: it writes a new temp dir.
+ * - `--out DIR` writes DIR, merging the same way when DIR holds results
+ *   measured with the same cells.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { renderCharts } from "./charts.ts";
+import { renderSummary } from "./report.ts";
+import {
+  type BenchResults,
+  formatResults,
+  parseResults,
+  type Settings,
+} from "./results.ts";
+
+const CHART =
+  /^(throughput-\d+|chapter-[\w-]+|latency|cpu|idle-cpu|memory|open-loop-[\w-]+)\.svg$/;
+
+/** The directory a run writes: `--out`, else bench/results for a run with
+ * the full run's cells, else a new temp dir. */
+export async function outputDir(
+  out: string | null,
+  settings: Settings,
+  full: Settings,
+): Promise<string> {
+  if (out) return out;
+  if (sameCells(settings, full)) {
+    return join(import.meta.dirname!, "results");
+  }
+  return await Deno.makeTempDir({ prefix: "echo-lab-bench-" });
+}
+
+/** Writes latest.json, summary.md and the charts of `run` into `dir`,
+ * merged with the results there when `run` measured only some servers with
+ * the same cells. Returns what it wrote, for the console. */
+export async function writeResults(
+  dir: string,
+  run: BenchResults,
+  partial: boolean,
+): Promise<string> {
+  await Deno.mkdir(dir, { recursive: true });
+  const file = join(dir, "latest.json");
+  const before = await readExisting(file);
+  const merged = partial && before && sameCells(before.settings, run.settings)
+    ? merge(before, run)
+    : run;
+  await Deno.writeTextFile(file, formatResults(merged));
+  await Deno.writeTextFile(join(dir, "summary.md"), renderSummary(merged));
+  const charts = await renderCharts(merged, dir);
+  // Charts of an earlier run that this one did not draw (a chapter renamed, a
+  // size dropped) would sit beside the new ones as if current.
+  for (const entry of Deno.readDirSync(dir)) {
+    if (CHART.test(entry.name) && !charts.includes(entry.name)) {
+      await Deno.remove(join(dir, entry.name));
+    }
+  }
+  const kept = merged.servers.length - run.servers.length;
+  return `wrote ${file}, summary.md and ${charts.length} charts` +
+    (merged === run ? "" : ` (merged: ${kept} servers kept from earlier runs)`);
+}
+
+/** `before` with the servers `run` measured replaced (or added, in the
+ * order chapters then references), the rest kept with their dates. */
+export function merge(before: BenchResults, run: BenchResults): BenchResults {
+  const fresh = new Map(run.servers.map((s) => [s.id, s]));
+  const servers = before.servers.map((s) => fresh.get(s.id) ?? s);
+  for (const server of run.servers) {
+    if (!before.servers.some((s) => s.id === server.id)) servers.push(server);
+  }
+  servers.sort((a, b) =>
+    Number(a.chapter === null) - Number(b.chapter === null) ||
+    (a.chapter ?? "").localeCompare(b.chapter ?? "")
+  );
+  return {
+    ...run,
+    settings: { ...run.settings, chapters: [], references: [] },
+    notes: [...new Set([...before.notes, ...run.notes])],
+    servers,
+  };
+}
+
+/** Whether two runs measured the same cells the same way. */
+export function sameCells(a: Settings, b: Settings): boolean {
+  const cells = ({ chapters: _, references: __, ...rest }: Settings) =>
+    JSON.stringify(rest);
+  return cells(a) === cells(b);
+}
+
+async function readExisting(file: string): Promise<BenchResults | null> {
+  try {
+    return parseResults(await Deno.readTextFile(file));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
