@@ -13,7 +13,12 @@ import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { join } from "node:path";
 import { machineLine } from "./machine.ts";
-import type { BenchResults, Row, ServerResult } from "./results.ts";
+import {
+  type BenchResults,
+  parseResults,
+  type Row,
+  type ServerResult,
+} from "./results.ts";
 
 /** Writes every chart of `results` into `dir`; returns the file names. */
 export async function renderCharts(
@@ -54,6 +59,8 @@ export function chartSpecs(
   charts.cpu = cpu(results, measured);
   charts.memory = memory(results, measured);
   charts["idle-cpu"] = idleCpu(results, measured);
+  const open = measured.filter((s) => openRows(s).length > 0);
+  if (open.length) charts["open-loop"] = openLoop(results, open);
   // One per chapter for its own page: its variants beside the references.
   const references = measured.filter((s) => s.chapter === null);
   for (const chapter of new Set(measured.map((s) => s.chapter))) {
@@ -65,6 +72,13 @@ export function chartSpecs(
       results.settings.sizes,
       `${chapter}: round trips per second`,
     );
+    const openOwn = open.filter((s) => s.chapter === chapter);
+    if (openOwn.length) {
+      charts[`chapter-${chapter}-open-loop`] = openLoop(results, [
+        ...openOwn,
+        ...open.filter((s) => s.chapter === null),
+      ], `${chapter}: CPU and p99 at fixed offered rates`);
+    }
   }
   return charts;
 }
@@ -84,20 +98,31 @@ function throughput(
         rate: row.summary!.roundTripsPerSecond.median,
         low: row.summary!.roundTripsPerSecond.min,
         high: row.summary!.roundTripsPerSecond.max,
+        limited: row.summary!.loadgenLimited,
       }))
   );
+  const rate = {
+    field: "rate",
+    type: "quantitative",
+    title: "round trips / s (median)",
+    axis: { format: "~s" },
+  };
   const layers = {
     layer: [
       {
-        mark: { type: "line", point: true, strokeWidth: 1.5 },
+        mark: { type: "line", strokeWidth: 1.5 },
+        encoding: { y: rate, strokeDash: referenceDash },
+      },
+      {
+        // Hollow where the load generator neared a core: not a ranking.
+        mark: { type: "point", filled: false, size: 36, strokeWidth: 1.5 },
         encoding: {
-          y: {
-            field: "rate",
-            type: "quantitative",
-            title: "round trips / s (median)",
-            axis: { format: "~s" },
+          y: rate,
+          fill: {
+            condition: { test: "datum.limited", value: "#fff" },
+            ...serverColor(results, servers),
           },
-          strokeDash: referenceDash,
+          fillOpacity: { value: 1 },
         },
       },
       {
@@ -125,6 +150,7 @@ function throughput(
       `closed loop, one message in flight per connection; median of ` +
         `${results.settings.rounds} rounds, bars from the lowest to the ` +
         `highest; references dashed`,
+      LIMITED_NOTE,
     ),
     data: { values },
     ...(sizes.length > 1
@@ -134,6 +160,90 @@ function throughput(
       }
       : { width: 520, height: 300, ...layers }),
   } as TopLevelSpec;
+}
+// #endregion
+
+// #region open-loop
+/** Open loop: the server's CPU and its p99 against the offered rate. */
+function openLoop(
+  results: BenchResults,
+  servers: ServerResult[],
+  title = "Open loop: CPU and p99 latency at fixed offered rates",
+): TopLevelSpec {
+  const values = servers.flatMap((server) =>
+    openRows(server).map((row) => ({
+      ...point(server, row),
+      offered: row.rate,
+      cores: row.summary!.serverCores?.median ?? null,
+      p99: row.summary!.p99Us.median,
+      limited: row.summary!.loadgenLimited,
+    }))
+  );
+  const offered = {
+    field: "offered",
+    type: "quantitative",
+    scale: { type: "log" },
+    title: "offered round trips / s (log scale)",
+    axis: { values: results.settings.rates, format: "~s", grid: true },
+  };
+  const panel = (field: string, title: string, log: boolean) => ({
+    width: 300,
+    height: 240,
+    layer: [
+      {
+        mark: { type: "line", strokeWidth: 1.5 },
+        encoding: { strokeDash: referenceDash },
+      },
+      {
+        mark: { type: "point", filled: false, size: 36, strokeWidth: 1.5 },
+        encoding: {
+          fill: {
+            condition: { test: "datum.limited", value: "#fff" },
+            ...serverColor(results, servers),
+          },
+          fillOpacity: { value: 1 },
+        },
+      },
+    ],
+    encoding: {
+      x: offered,
+      y: {
+        field,
+        type: "quantitative",
+        title,
+        ...(log ? { scale: { type: "log" } } : {}),
+        axis: { format: log ? "~s" : ".2~f" },
+      },
+      color: serverColor(results, servers),
+      tooltip: [
+        { field: "server" },
+        { field: "offered" },
+        { field, format: ",.2f" },
+      ],
+    },
+  });
+  return {
+    ...frame(
+      results,
+      title,
+      `${results.settings.rateConnections} connections, ` +
+        `${results.settings.sizes[0]} B, sends on a fixed schedule, latency ` +
+        `from the scheduled time;`,
+      `rates above 80% of a server's closed-loop rate not run; references ` +
+        `dashed`,
+      LIMITED_NOTE,
+    ),
+    data: { values },
+    hconcat: [
+      panel("cores", "server CPU, cores (1 = one core busy)", false),
+      panel("p99", "p99 latency, µs (log scale)", true),
+    ],
+  } as TopLevelSpec;
+}
+
+/** A server's open-loop rows that ran. */
+function openRows(server: ServerResult) {
+  return server.openLoop.filter((row) => row.summary);
 }
 // #endregion
 
@@ -379,12 +489,19 @@ function point(server: ServerResult, row: Row) {
   };
 }
 
-function frame(results: BenchResults, text: string, note: string) {
+const LIMITED_NOTE = "hollow points: the load generator neared a core " +
+  "(loadgenLimited), so they show its limit, not the server's: not ranked";
+
+function frame(
+  results: BenchResults,
+  text: string,
+  ...notes: string[]
+) {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {
       text,
-      subtitle: [note, machineLine(results.machine, results.date)],
+      subtitle: [...notes, machineLine(results.machine, results.date)],
       anchor: "start",
       subtitleColor: "#555",
     },
@@ -472,7 +589,7 @@ const referenceDash = {
 
 if (import.meta.main) {
   const [file = "bench/results/latest.json", dir = "bench/results"] = Deno.args;
-  const results: BenchResults = JSON.parse(await Deno.readTextFile(file));
+  const results = parseResults(await Deno.readTextFile(file));
   const written = await renderCharts(results, dir);
   console.log(`wrote ${written.length} charts to ${dir}`);
 }

@@ -8,7 +8,12 @@
  * @module
  */
 import { machineLine } from "./machine.ts";
-import type { BenchResults, Row, ServerResult } from "./results.ts";
+import {
+  type BenchResults,
+  parseResults,
+  type Row,
+  type ServerResult,
+} from "./results.ts";
 import type { Spread } from "./stats.ts";
 
 /** The connection count of the detailed table (or the most a server held). */
@@ -27,8 +32,13 @@ export function renderSummary(results: BenchResults): string {
     `${machineLine(results.machine, results.date)} (run finished ` +
     `${results.date}). Medians of ${results.settings.rounds} rounds of ` +
     `${results.settings.roundMs} ms; "–" = not run (the capacity probe held ` +
-    `fewer connections), "failed" = some connection or echo failed. ` +
-    `Cores busy before the run: ${results.backgroundCores.toFixed(2)}.`,
+    `fewer connections), "failed" = some connection or echo failed, ` +
+    `"${LIMITED}" = limited by the load generator (${results.loadgen.name}, ` +
+    `${results.loadgen.threads} thread(s): its CPU per thread neared a ` +
+    `core), so the figure is its limit, not the server's: do not rank ` +
+    `servers by it. Cores busy before the run: ` +
+    `${results.backgroundCores.toFixed(2)}.`,
+    ...mixedDates(results),
     ...results.notes.map((note) => `- ${note}`),
     ...failed.map((s) => `- ${s.label} could not be measured: ${s.error}`),
     `## Footprint and capacity`,
@@ -76,6 +86,7 @@ export function renderSummary(results: BenchResults): string {
         return row ? [focusCells(s, row)] : [];
       }),
     ),
+    ...openLoopSection(results, measured),
   ];
   return parts.join("\n\n") + "\n";
 }
@@ -141,7 +152,8 @@ function focusCells(server: ServerResult, row: Row): string[] {
   const med = (spread: Spread | null, digits: number) =>
     spread ? spread.median.toFixed(digits) : "?";
   return [
-    server.label + (row.status === "failed" ? " (failed)" : ""),
+    server.label + (row.status === "failed" ? " (failed)" : "") +
+    limitedMark(row),
     count(row.connections),
     count(s.roundTripsPerSecond.median),
     count(s.p50Us.median),
@@ -154,6 +166,55 @@ function focusCells(server: ServerResult, row: Row): string[] {
   ];
 }
 
+/** Open loop: server cores and p99 per offered rate. */
+function openLoopSection(
+  results: BenchResults,
+  measured: ServerResult[],
+): string[] {
+  const { rates, rateConnections } = results.settings;
+  const open = measured.filter((s) => s.openLoop.length > 0);
+  if (rates.length === 0 || open.length === 0) return [];
+  return [
+    `## Open loop: ${count(rateConnections)} connections, ` +
+    `${bytes(results.settings.sizes[0])}, fixed offered rates`,
+    `Each cell: server cores (CPU seconds per second) / p99 µs, latency from ` +
+    `the scheduled send time. "–" = not run (above 80% of the server's ` +
+    `closed-loop rate, or more connections than it held).`,
+    table(
+      ["server", ...rates.map((r) => `${count(r)} rt/s`)],
+      open.map((s) => [
+        s.label,
+        ...rates.map((rate) => {
+          const row = s.openLoop.find((r) => r.rate === rate);
+          if (!row?.summary) return row?.status === "failed" ? "failed" : "–";
+          const cores = row.summary.serverCores?.median.toFixed(2) ?? "?";
+          return `${cores} / ${count(row.summary.p99Us.median)}` +
+            limitedMark(row) + (row.status === "failed" ? " (failed)" : "");
+        }),
+      ]),
+    ),
+  ];
+}
+
+/** A line naming when each server was measured, when a merged file holds
+ * servers from more than one run. */
+function mixedDates(results: BenchResults): string[] {
+  const dates = new Set(results.servers.map((s) => s.date.slice(0, 16)));
+  if (dates.size < 2) return [];
+  return [
+    `Merged from ${dates.size} runs: ` +
+    results.servers.map((s) => `${s.label} ${s.date.slice(0, 16)}`)
+      .join(", ") +
+    ".",
+  ];
+}
+
+const LIMITED = "‡";
+
+function limitedMark(row: Row): string {
+  return row.summary?.loadgenLimited ? ` ${LIMITED}` : "";
+}
+
 function rowOf(server: ServerResult, connections: number, size: number) {
   return server.rows.find((r) =>
     r.connections === connections && r.size === size
@@ -162,7 +223,8 @@ function rowOf(server: ServerResult, connections: number, size: number) {
 
 function rateCell(row: Row | undefined): string {
   if (!row || row.status === "not run" || !row.summary) return "–";
-  const rate = count(row.summary.roundTripsPerSecond.median);
+  const rate = count(row.summary.roundTripsPerSecond.median) +
+    limitedMark(row);
   return row.status === "failed" ? `${rate} (failed)` : rate;
 }
 
@@ -191,6 +253,6 @@ if (import.meta.main) {
     console.error("usage: deno run --allow-read bench/report.ts RESULTS.json");
     Deno.exit(2);
   }
-  const results: BenchResults = JSON.parse(await Deno.readTextFile(file));
+  const results = parseResults(await Deno.readTextFile(file));
   console.log(renderSummary(results).trimEnd());
 }

@@ -7,7 +7,7 @@
 import { type Chapter, chapterTitle, type FrontMatter } from "./content.ts";
 import { escapeHtml, relativeUrl } from "./html.ts";
 import { chapterPage } from "./layout.ts";
-import type { BenchResults, Table } from "./results.ts";
+import type { BenchView, Table } from "./results.ts";
 
 /** The front-matter columns of the comparison, with their headings. */
 export const COLUMNS: [keyof FrontMatter, string][] = [
@@ -64,7 +64,7 @@ export function figure(svg: string, caption: string): string {
 export function comparisonTable(
   chapters: Chapter[],
   page: string,
-  bench: BenchResults | null,
+  bench: BenchView | null,
 ): string {
   const rows = chapters.map((c) => {
     const m = bench?.measured[c.slug] ?? {};

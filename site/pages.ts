@@ -23,7 +23,7 @@ import {
 import { codeBlock, type Rendered, renderMarkdown } from "./markdown.ts";
 import { sequenceFor } from "./models.ts";
 import {
-  type BenchResults,
+  type BenchView,
   loadTrace,
   rowsFor,
   type TraceResults,
@@ -33,7 +33,7 @@ import { type SearchDoc, sectionsOf } from "./search.ts";
 /** What every page may need from the site being built. */
 export interface SiteContext {
   chapters: Chapter[];
-  bench: BenchResults | null;
+  bench: BenchView | null;
   /** See `RenderContext.resolve`. */
   resolve(repoPath: string, as: "link" | "image"): string | null;
 }
@@ -117,7 +117,7 @@ export function chapterPageFor(site: SiteContext, index: number): Page {
       : body + svg;
   }
   body += traceSection(loadTrace(chapter.slug), site, path);
-  body += benchSection(site.bench, chapter.slug, path);
+  body += benchSection(site, chapter.slug, path);
 
   const prev = site.chapters[index - 1], next = site.chapters[index + 1];
   const link = (rel: string, target: string, label: string, title: string) =>
@@ -337,21 +337,23 @@ function traceSection(
   return parts.join("\n");
 }
 
-function benchSection(
-  bench: BenchResults | null,
-  slug: string,
-  page: string,
-): string {
+function benchSection(site: SiteContext, slug: string, page: string): string {
+  const bench = site.bench;
   const tables = (bench?.tables ?? []).flatMap(({ title, table }) => {
     const rows = rowsFor(table, slug);
     return rows ? [dataTable(rows, title)] : [];
   });
   if (tables.length === 0) return "";
+  // The chapter's own charts: closed loop, and open loop where it ran.
+  const charts = bench!.charts.filter((chart) =>
+    posix.basename(chart).startsWith(`chapter-${slug}`)
+  ).map((chart) => chartFigure(chart, site, page));
   return `<h2 id="measured">Measured</h2>
 <p>From the benchmark lab's latest run; <a href="${
     relativeUrl(page, "compare.html#benchmarks")
   }">all models side by side</a>.</p>
 ${aboutList(bench!.about)}
+${charts.join("\n")}
 ${tables.join("\n")}`;
 }
 

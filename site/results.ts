@@ -2,13 +2,20 @@
  * Benchmark and trace results, when other tools have produced them:
  * `bench/results/latest.json` plus SVG charts in `bench/results/`, and
  * `trace/results/<chapter>/` with `trace.txt`, `timeline.svg`, `meta.json`.
- * Their shapes belong to those tools, so this reads them tolerantly: it
- * knows the benchmark's schema 1 and otherwise shows whatever list of
- * records the JSON holds. The site builds without any of it.
+ * The benchmark's file is read with the bench's own type and reader
+ * (bench/results.ts), so a field renamed there fails `deno check` here; the
+ * trace's shape belongs to the tracer and is read tolerantly. The site builds
+ * without any of it.
  *
  * @module
  */
 import { filesIn, readText } from "./content.ts";
+import {
+  type BenchResults,
+  parseResults,
+  type Row,
+  type ServerResult,
+} from "../bench/results.ts";
 
 /** A table of display strings. */
 export interface Table {
@@ -17,7 +24,7 @@ export interface Table {
 }
 
 /** What `bench/results/` holds, ready to show. */
-export interface BenchResults {
+export interface BenchView {
   /** When and where it ran. */
   about: Record<string, string>;
   notes: string[];
@@ -40,31 +47,19 @@ export interface TraceResults {
 }
 
 /** The benchmark results, or null when there are none. */
-export function loadBench(): BenchResults | null {
-  const json = parseJson(readText("bench/results/latest.json"));
+export function loadBench(): BenchView | null {
+  const text = readText("bench/results/latest.json");
   const charts = filesIn("bench/results").filter((f) => f.endsWith(".svg"));
-  if (json === undefined && charts.length === 0) return null;
-  return { ...benchFrom(json), charts };
+  if (text === null && charts.length === 0) return null;
+  const view = text === null ? emptyView() : benchFrom(parseResults(text));
+  return { ...view, charts };
 }
 
-/** The tables and facts in a parsed `latest.json`. */
-export function benchFrom(json: unknown): Omit<BenchResults, "charts"> {
-  const about = isRecord(json) ? describe(json) : {};
-  const notes = isRecord(json) && Array.isArray(json.notes)
-    ? json.notes.map(String)
-    : [];
-  if (!isRecord(json) || !Array.isArray(json.servers)) {
-    const table = findTable(json);
-    return {
-      about,
-      notes,
-      tables: table ? [{ title: "Results", table }] : [],
-      measured: {},
-    };
-  }
-  const servers = json.servers.filter(isRecord);
-  const name = (s: Record<string, unknown>) =>
-    String(s.id ?? `${s.chapter ?? "reference"} ${s.task ?? ""}`);
+/** The tables and facts of a results file. */
+export function benchFrom(results: BenchResults): Omit<BenchView, "charts"> {
+  const { servers } = results;
+  const limited = "‡ = limited by the load generator (its CPU neared a " +
+    "core): its limit, not the server's; not a ranking.";
   const footprint: Table = {
     columns: [
       "server",
@@ -74,77 +69,106 @@ export function benchFrom(json: unknown): Omit<BenchResults, "charts"> {
       "RSS per connection",
       "failure",
     ],
-    rows: servers.map((s) => {
-      const idle = record(s.idle), cap = record(s.capacity);
-      return {
-        server: name(s),
-        "threads idle": display(idle.threads),
-        "RSS idle": bytes(idle.rssBytes),
-        "connections held": display(cap.held),
-        "RSS per connection": bytes(cap.rssPerConnectionBytes),
-        failure: String(s.error ?? cap.failure ?? ""),
-      };
-    }),
+    rows: servers.map((s) => ({
+      server: s.id,
+      "threads idle": display(s.idle?.threads),
+      "RSS idle": bytes(s.idle?.rssBytes),
+      "connections held": display(s.capacity?.held),
+      "RSS per connection": bytes(s.capacity?.rssPerConnectionBytes),
+      failure: s.error ?? s.capacity?.failure ?? "",
+    })),
   };
   const tables = [{ title: "Footprint and capacity", table: footprint }];
   for (
-    const [title, key, format] of [
-      ["Round trips per second (median)", "roundTripsPerSecond", display],
-      ["Latency p99 (µs, median of rounds)", "p99Us", display],
+    const [title, pick] of [
+      [
+        "Round trips per second (median)",
+        (r: Row) => r.summary!.roundTripsPerSecond.median,
+      ],
+      [
+        "Latency p99 (µs, median of rounds)",
+        (r: Row) => r.summary!.p99Us.median,
+      ],
       [
         "Server CPU seconds per million round trips",
-        "cpuSecondsPerMillion",
-        display,
+        (r: Row) => r.summary!.cpuSecondsPerMillion?.median,
       ],
     ] as const
   ) {
-    const table = pivot(servers, name, key, format);
-    if (table) tables.push({ title, table });
+    const table = pivot(
+      servers,
+      (s) => s.rows,
+      (r) => `${r.connections} conn × ${r.size} B`,
+      (r) => display(pick(r)),
+    );
+    if (table) tables.push({ title: `${title}; ${limited}`, table });
+  }
+  const open = pivot(
+    servers,
+    (s) => s.openLoop,
+    (r) => `${display(r.rate)} rt/s`,
+    (r) =>
+      `${display(r.summary!.serverCores?.median)} cores / ${
+        display(r.summary!.p99Us.median)
+      } µs`,
+  );
+  if (open) {
+    tables.push({
+      title: `Open loop, ${results.settings.rateConnections} connections: ` +
+        `server CPU and p99 at fixed offered rates; ${limited}`,
+      table: open,
+    });
   }
   // Per chapter: the first server's idle threads and memory, and the most
   // connections any of its servers held.
-  const measured: BenchResults["measured"] = {};
+  const measured: BenchView["measured"] = {};
   const held: Record<string, number> = {};
   for (const s of servers) {
-    if (typeof s.chapter !== "string") continue;
-    const idle = record(s.idle), cap = record(s.capacity);
+    if (s.chapter === null) continue;
     const m = measured[s.chapter] ??= {};
-    if (m.threads === undefined && idle.threads !== undefined) {
-      m.threads = display(idle.threads);
+    if (m.threads === undefined && s.idle) m.threads = display(s.idle.threads);
+    const capacity = s.capacity;
+    if (capacity && !(held[s.chapter] >= capacity.held)) {
+      held[s.chapter] = capacity.held;
+      m.held = display(capacity.held);
     }
-    if (typeof cap.held === "number" && !(held[s.chapter] >= cap.held)) {
-      held[s.chapter] = cap.held;
-      m.held = display(cap.held);
-    }
-    if (m.rss === undefined && cap.rssPerConnectionBytes != null) {
-      m.rss = bytes(cap.rssPerConnectionBytes);
+    if (m.rss === undefined && capacity?.rssPerConnectionBytes != null) {
+      m.rss = bytes(capacity.rssPerConnectionBytes);
     }
   }
-  return { about, notes, tables, measured };
+  const about = {
+    ...describe(results),
+    "load generator": `${results.loadgen.name}, ${results.loadgen.threads} ` +
+      `thread${results.loadgen.threads === 1 ? "" : "s"}`,
+  };
+  return { about, notes: results.notes, tables, measured };
 }
 
-/** One column per (connections, size) cell, one row per server. */
-function pivot(
-  servers: Record<string, unknown>[],
-  name: (s: Record<string, unknown>) => string,
-  key: string,
-  format: (v: unknown) => string,
+/** One column per cell, one row per server; a cell that did not run shows
+ * its status, one limited by the load generator a ‡. */
+function pivot<R extends Row>(
+  servers: ServerResult[],
+  rowsOf: (s: ServerResult) => R[],
+  column: (r: R) => string,
+  format: (r: R) => string,
 ): Table | null {
   const columns = new Set<string>();
   const rows = servers.map((s) => {
-    const row: Record<string, string> = { server: name(s) };
-    for (const r of Array.isArray(s.rows) ? s.rows.filter(isRecord) : []) {
-      const column = `${r.connections} conn × ${r.size} B`;
-      columns.add(column);
-      const value = record(record(r.summary)[key]).median;
-      row[column] = value === undefined
-        ? String(r.status ?? "")
-        : format(value);
+    const row: Record<string, string> = { server: s.id };
+    for (const r of rowsOf(s)) {
+      columns.add(column(r));
+      row[column(r)] = r.summary
+        ? format(r) + (r.summary.loadgenLimited ? " ‡" : "")
+        : r.status;
     }
     return row;
   });
   if (columns.size === 0) return null;
   return { columns: ["server", ...columns], rows };
+}
+
+function emptyView(): Omit<BenchView, "charts"> {
+  return { about: {}, notes: [], tables: [], measured: {} };
 }
 
 /** The trace results of one chapter, or null when there are none. */
@@ -180,7 +204,9 @@ export function rowsFor(table: Table, slug: string): Table | null {
 }
 
 /** Date and machine of a result file, as label → text. */
-function describe(json: Record<string, unknown>): Record<string, string> {
+function describe(
+  json: BenchResults | Record<string, unknown>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   if (json.date !== undefined) {
     out.date = String(json.date).slice(0, 16).replace("T", " ");
@@ -208,19 +234,6 @@ function parseJson(text: string | null): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** The first list of records in `json` (itself or one of its properties). */
-function findTable(json: unknown): Table | null {
-  const candidates = [json, ...(isRecord(json) ? Object.values(json) : [])];
-  const records = candidates.find((c): c is Record<string, unknown>[] =>
-    Array.isArray(c) && c.length > 0 && c.every(isRecord)
-  );
-  if (!records) return null;
-  const rows = records.map((r) =>
-    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, display(v)]))
-  );
-  return { columns: [...new Set(rows.flatMap(Object.keys))], rows };
 }
 
 function display(value: unknown): string {

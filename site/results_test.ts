@@ -1,14 +1,25 @@
 import assert from "node:assert/strict";
 import { benchFrom, rowsFor } from "./results.ts";
+import { parseResults } from "../bench/results.ts";
 
 const spread = (median: number) => ({ median, min: median, max: median });
+const summary = (rate: number, loadgenCores: number) => ({
+  roundTripsPerSecond: spread(rate),
+  p99Us: spread(80),
+  cpuSecondsPerMillion: spread(5),
+  serverCores: spread(0.25),
+  loadgenCores: spread(loadgenCores),
+});
 
-/** A trimmed `bench/results/latest.json` in the benchmark's schema 1. */
-const LATEST = {
+/** A trimmed `bench/results/latest.json` of schema 1 (the Deno load
+ * generator, no open loop), as the reader upgrades it. */
+const SCHEMA_1 = {
   schema: 1,
   date: "2026-11-23T17:00:00.000Z",
   args: ["--quick"],
   machine: { cpu: "AMD EPYC", cores: 2, kernel: "linux 6.18", deno: "2.9.6" },
+  backgroundCores: 0,
+  settings: { sizes: [64], connections: [1, 100] },
   notes: ["gcc missing: C reference skipped"],
   servers: [
     {
@@ -23,8 +34,9 @@ const LATEST = {
           connections: 1,
           size: 64,
           status: "ok",
-          summary: { roundTripsPerSecond: spread(20000.5), p99Us: spread(80) },
+          summary: summary(20000.5, 0.5),
         },
+        { connections: 10, size: 64, status: "ok", summary: summary(90000, 1) },
         { connections: 100, size: 64, status: "not run", summary: null },
       ],
     },
@@ -40,12 +52,13 @@ const LATEST = {
   ],
 };
 
-Deno.test("benchFrom reads schema 1", () => {
-  const bench = benchFrom(LATEST);
+Deno.test("benchFrom reads a schema 1 file through the bench's reader", () => {
+  const bench = benchFrom(parseResults(JSON.stringify(SCHEMA_1)));
   assert.deepEqual(bench.about, {
     date: "2026-11-23 17:00",
     machine: "AMD EPYC, 2 cores, linux 6.18, Deno 2.9.6",
     run: "--quick",
+    "load generator": "deno, 1 thread",
   });
   assert.deepEqual(bench.notes, ["gcc missing: C reference skipped"]);
   assert.deepEqual(bench.measured, {
@@ -57,22 +70,38 @@ Deno.test("benchFrom reads schema 1", () => {
   assert.deepEqual(throughput.table.columns, [
     "server",
     "1 conn × 64 B",
+    "10 conn × 64 B",
     "100 conn × 64 B",
   ]);
   assert.equal(throughput.table.rows[0]["1 conn × 64 B"], "20,001");
+  // A whole core of load generator: marked, and the title says what it means.
+  assert.equal(throughput.table.rows[0]["10 conn × 64 B"], "90,000 ‡");
+  assert.match(throughput.title, /‡ = limited by the load generator/);
   assert.equal(throughput.table.rows[0]["100 conn × 64 B"], "not run");
   assert.equal(rowsFor(footprint.table, "06-epoll")?.rows.length, 1);
   assert.equal(rowsFor(footprint.table, "07-async"), null);
+  assert(!bench.tables.some((t) => t.title.startsWith("Open loop")));
 });
 
-Deno.test("benchFrom shows any other list of records as it is", () => {
-  const bench = benchFrom({ runs: [{ server: "01-blocking", rps: 5 }] });
-  assert.deepEqual(bench.tables, [{
-    title: "Results",
-    table: {
-      columns: ["server", "rps"],
-      rows: [{ server: "01-blocking", rps: "5" }],
-    },
-  }]);
-  assert.deepEqual(benchFrom(undefined).tables, []);
+Deno.test("benchFrom shows the open-loop runs of schema 2", () => {
+  const results = parseResults(JSON.stringify(SCHEMA_1));
+  results.settings.rateConnections = 10;
+  results.servers[0].openLoop = [{
+    connections: 10,
+    size: 64,
+    rate: 5000,
+    status: "ok",
+    reason: null,
+    rounds: [],
+    errors: {},
+    summary: { ...results.servers[0].rows[0].summary! },
+  }];
+  const open = benchFrom(results).tables.at(-1)!;
+  assert.match(open.title, /^Open loop, 10 connections/);
+  assert.deepEqual(open.table.columns, ["server", "5,000 rt/s"]);
+  assert.equal(open.table.rows[0]["5,000 rt/s"], "0.250 cores / 80 µs");
+});
+
+Deno.test("parseResults refuses what is not a results file", () => {
+  assert.throws(() => parseResults('{"runs": []}'), /not a bench results/);
 });
