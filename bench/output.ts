@@ -9,8 +9,9 @@
  *   figures, every other server's figures, and so their charts, stay.
  * - A run with other cells (`--quick`, `--connections`, `--rounds`, ...)
  *   measures something else: it writes a new temp dir.
- * - `--out DIR` writes DIR, merging the same way when DIR holds results
- *   measured with the same cells.
+ * - `--out DIR` writes DIR instead, by the same rules.
+ * - A partial run never replaces: when the results there were measured with
+ *   other cells (or an older schema), it writes a new temp dir and says so.
  *
  * @module
  */
@@ -50,11 +51,14 @@ export async function writeResults(
   partial: boolean,
 ): Promise<string> {
   await Deno.mkdir(dir, { recursive: true });
+  const before = await readExisting(join(dir, "latest.json")).catch(() => null);
+  let why = "";
+  if (partial && before && !sameCells(before.settings, run.settings)) {
+    why = ` (not merged: ${dir} holds results measured with other settings)`;
+    dir = await Deno.makeTempDir({ prefix: "echo-lab-bench-" });
+  }
   const file = join(dir, "latest.json");
-  const before = await readExisting(file);
-  const merged = partial && before && sameCells(before.settings, run.settings)
-    ? merge(before, run)
-    : run;
+  const merged = partial && before && !why ? merge(before, run) : run;
   await Deno.writeTextFile(file, formatResults(merged));
   await Deno.writeTextFile(join(dir, "summary.md"), renderSummary(merged));
   const charts = await renderCharts(merged, dir);
@@ -66,7 +70,7 @@ export async function writeResults(
     }
   }
   const kept = merged.servers.length - run.servers.length;
-  return `wrote ${file}, summary.md and ${charts.length} charts` +
+  return `wrote ${file}, summary.md and ${charts.length} charts` + why +
     (merged === run ? "" : ` (merged: ${kept} servers kept from earlier runs)`);
 }
 
@@ -84,7 +88,7 @@ export function merge(before: BenchResults, run: BenchResults): BenchResults {
   );
   return {
     ...run,
-    settings: { ...run.settings, chapters: [], references: [] },
+    settings: before.settings,
     notes: [...new Set([...before.notes, ...run.notes])],
     servers,
   };
