@@ -41,6 +41,12 @@ if (backgroundCores > 0.2) {
     } cores busy: expect noisy figures (see otherCores).`,
   );
 }
+if (!settings.connections.includes(settings.rateConnections)) {
+  notes.push(
+    `Open loop not run: --rate-connections ${settings.rateConnections} is ` +
+      `not among --connections ${settings.connections}.`,
+  );
+}
 const servers = await findServers(
   settings.chapters,
   settings.references as Reference[],

@@ -27,17 +27,14 @@ export function cellUnits(settings: Settings): number {
   return settings.rounds + 1;
 }
 
-/** Work units for one server: its probe, every closed-loop cell, then the
- * open-loop rates (one server start for all of them). */
+/** Work units for one server: its probe, every closed-loop cell, and the
+ * open-loop rounds (run in one of those cells). */
 export function serverUnits(settings: Settings): number {
   return 2 +
     settings.connections.length * settings.sizes.length * cellUnits(settings) +
-    rateUnits(settings);
-}
-
-/** Work units of the open-loop runs of one server. */
-export function rateUnits(settings: Settings): number {
-  return 1 + settings.rates.length * settings.rounds;
+    (settings.connections.includes(settings.rateConnections)
+      ? settings.rates.length * settings.rounds
+      : 0);
 }
 
 /** What to stop when the run is interrupted: servers and load generators

@@ -1,7 +1,7 @@
 /**
  * Orchestration: how one server is measured. The capacity probe first, then
  * a fresh server process and a fresh load generator for every (connections,
- * message size) cell.
+ * message size) cell; one cell also runs the open-loop rates.
  *
  * @module
  */
@@ -16,17 +16,11 @@ import {
   type LoadgenEvent,
   runLoadgen,
 } from "./protocol.ts";
-import {
-  cellUnits,
-  rateUnits,
-  type RunContext,
-  serverUnits,
-} from "./context.ts";
+import { cellUnits, type RunContext, serverUnits } from "./context.ts";
 import type { BenchServer } from "./servers.ts";
 import type {
   Capacity,
   CapacityStep,
-  ErrorCounts,
   RateRow,
   Row,
   ServerResult,
@@ -65,25 +59,33 @@ export async function measureServer(
   const { held, failure } = result.capacity;
   for (const connections of settings.connections) {
     for (const size of settings.sizes) {
-      if (connections > held) {
-        result.rows.push(notRun(
-          connections,
-          size,
+      // The open-loop rates run in one cell, after its closed-loop rounds,
+      // on the same server and connections.
+      const rates = connections === settings.rateConnections &&
+          size === settings.sizes[0]
+        ? settings.rates
+        : [];
+      const cell = { connections, size, rates };
+      const { row, openLoop } = connections > held
+        ? notRunCell(
+          cell,
           `the capacity probe held ${held} connection${held === 1 ? "" : "s"}` +
             (failure
               ? ` (beyond: ${failure})`
               : ", all that --max-connections asked for"),
-        ));
+        )
+        : await measureCell(ctx, server, cell, tag);
+      if (row.status === "not run") {
         progress.advance(
-          cellUnits(settings),
+          cellUnits(settings) + rates.length * settings.rounds,
           `${tag}: skipping ${connections}`,
         );
-        continue;
       }
-      result.rows.push(await measureCell(ctx, server, connections, size, tag));
+      result.rows.push(row);
+      result.openLoop.push(...openLoop);
     }
   }
-  result.openLoop = await measureRates(ctx, server, result, tag);
+  progress.advance(Math.max(0, finished - progress.done), tag);
   return result;
 }
 // #endregion
@@ -148,26 +150,20 @@ async function probe(
 // #endregion
 
 // #region cell
-/** One (connections, size) cell on a fresh server. */
+/** One (connections, size) cell on a fresh server: closed-loop rounds, then
+ * open-loop rounds at each of `rates` up to 80% of the closed loop's rate. */
 async function measureCell(
   ctx: RunContext,
   server: BenchServer,
-  connections: number,
-  size: number,
+  cell: Cell,
   tag: string,
-): Promise<Row> {
+): Promise<{ row: Row; openLoop: RateRow[] }> {
   const { progress, settings } = ctx;
+  const { connections, size, rates } = cell;
   const what = `${tag}: ${connections} conn × ${size} B`;
   progress.show(`${what}, connecting`);
-  const row: Row = {
-    connections,
-    size,
-    status: "ok",
-    reason: null,
-    rounds: [],
-    summary: null,
-    errors: {},
-  };
+  const { row, openLoop } = notRunCell(cell, null);
+  row.status = "ok";
   let units = 0;
   const step = (n: number, status: string) => {
     units += n;
@@ -180,24 +176,27 @@ async function measureCell(
       "--phase=load",
       `--connections=${connections}`,
       `--size=${size}`,
+      ...(rates.length ? [`--rates=${rates}`] : []),
     ], (event) => {
-      if (event.event === "round") {
-        const { event: _, size: __, round, connections: ___, ...data } = event;
-        row.rounds.push(data);
+      if (event.event === "round" || event.event === "rate") {
+        const { event: kind, size: _, round, connections: __, ...data } = event;
         const rate = Math.round(data.roundTrips / data.seconds);
+        if (event.event === "rate") {
+          openLoop.find((r) => r.rate === event.rate)!.rounds.push(data);
+        } else row.rounds.push(data);
         step(
           1,
-          `${what}, round ${round}/${settings.rounds}: ${
-            rate.toLocaleString("en")
-          } rt/s`,
+          `${what}, ${kind === "rate" ? `${event.rate} offered, ` : ""}` +
+            `round ${round}/${settings.rounds}: ${
+              rate.toLocaleString("en")
+            } rt/s`,
         );
       } else if (event.event === "connected" && event.echoed < connections) {
         row.reason = `only ${event.echoed} of ${connections} connections ` +
           `echoed: ${describeErrors(event.errors)}`;
       } else if (event.event === "done") row.errors = event.errors;
     });
-    const failures = Object.values(row.errors).reduce((a, b) => a + b, 0);
-    if (failures > 0) {
+    if (Object.keys(row.errors).length > 0) {
       row.status = "failed";
       row.reason ??= describeErrors(row.errors);
     }
@@ -205,93 +204,34 @@ async function measureCell(
     row.status = "failed";
     row.reason = messageOf(error);
   }
-  progress.advance(cellUnits(settings) - units, what);
+  progress.advance(
+    cellUnits(settings) + rates.length * settings.rounds - units,
+    what,
+  );
   row.summary = summarize(row.rounds, ctx.loadgenThreads);
-  return row;
-}
-// #endregion
-
-// #region rates
-/** Open loop: each rate of --rates, lowest first, on one fresh server with
- * --rate-connections, skipping rates the server cannot sustain (above 80%
- * of what it managed closed loop with as many connections). */
-async function measureRates(
-  ctx: RunContext,
-  server: BenchServer,
-  result: ServerResult,
-  tag: string,
-): Promise<RateRow[]> {
-  const { progress, settings } = ctx;
-  const connections = settings.rateConnections;
-  const size = settings.sizes[0];
-  const what = `${tag}: open loop, ${connections} conn × ${size} B`;
-  const rows = settings.rates.map((rate): RateRow => ({
-    ...notRun(connections, size, null),
-    status: "ok",
-    rate,
-  }));
-  const closed = result.rows.find((r) =>
-    r.connections === connections && r.size === size
-  )?.summary?.roundTripsPerSecond.median;
-  for (const row of rows) {
-    if (connections > result.capacity!.held) {
-      row.status = "not run";
-      row.reason = `the capacity probe held ${result.capacity!.held}`;
-    } else if (closed !== undefined && row.rate > 0.8 * closed) {
-      row.status = "not run";
-      row.reason = `above 80% of the closed-loop rate (${
+  const closed = row.summary?.roundTripsPerSecond.median ?? 0;
+  for (const open of openLoop) {
+    open.summary = summarize(open.rounds, ctx.loadgenThreads);
+    for (const round of open.rounds) {
+      for (const [kind, n] of Object.entries(round.errors)) {
+        open.errors[kind] = (open.errors[kind] ?? 0) + n;
+      }
+    }
+    if (Object.keys(open.errors).length > 0) {
+      open.status = "failed";
+      open.reason = describeErrors(open.errors);
+    } else if (open.rounds.length > 0) {
+      open.status = "ok";
+    } else if (row.status === "failed") {
+      open.status = "failed";
+      open.reason = `the closed-loop cell failed: ${row.reason}`;
+    } else {
+      open.reason = `above 80% of the closed-loop rate (${
         Math.round(closed).toLocaleString("en")
       } rt/s)`;
     }
   }
-  const offered = rows.filter((r) => r.status === "ok");
-  let units = 0;
-  const step = (status: string) => (units++, progress.advance(1, status));
-  try {
-    if (offered.length === 0) return rows;
-    await using running = await startServer(ctx, server);
-    step(`${what}, connecting`);
-    const failures: ErrorCounts = {};
-    await loadgen(ctx, running, [
-      "--phase=rate",
-      `--connections=${connections}`,
-      `--size=${size}`,
-      `--rates=${offered.map((r) => r.rate)}`,
-    ], (event) => {
-      if (event.event === "rate") {
-        const { event: _, size: __, round, connections: ___, rate, ...data } =
-          event;
-        const row = offered.find((r) => r.rate === rate)!;
-        row.rounds.push(data);
-        for (const [kind, n] of Object.entries(data.errors)) {
-          row.errors[kind] = (row.errors[kind] ?? 0) + n;
-        }
-        step(
-          `${what}, ${rate.toLocaleString("en")} rt/s offered, round ${round}`,
-        );
-      } else if (event.event === "connected" && event.echoed < connections) {
-        Object.assign(failures, event.errors);
-      }
-    });
-    for (const row of offered) {
-      if (Object.keys(failures).length) row.errors = failures;
-      if (Object.keys(row.errors).length || row.rounds.length === 0) {
-        row.status = "failed";
-        row.reason = describeErrors(row.errors);
-      }
-    }
-  } catch (error) {
-    for (const row of offered) {
-      row.status = "failed";
-      row.reason = messageOf(error);
-    }
-  } finally {
-    progress.advance(rateUnits(settings) - units, what);
-  }
-  for (const row of rows) {
-    row.summary = summarize(row.rounds, ctx.loadgenThreads);
-  }
-  return rows;
+  return { row, openLoop };
 }
 // #endregion
 
@@ -313,19 +253,30 @@ function loadgen(
   );
 }
 
-function notRun(
-  connections: number,
-  size: number,
+/** One closed-loop cell and the open-loop rates it would run. */
+interface Cell {
+  connections: number;
+  size: number;
+  rates: number[];
+}
+
+/** A cell's rows before it runs: "not run", for `reason`. */
+function notRunCell(
+  { connections, size, rates }: Cell,
   reason: string | null,
-): Row {
-  return {
+): { row: Row; openLoop: RateRow[] } {
+  const empty = () => ({
     connections,
     size,
-    status: "not run",
+    status: "not run" as const,
     reason,
     rounds: [],
     summary: null,
     errors: {},
+  });
+  return {
+    row: empty(),
+    openLoop: rates.map((rate) => ({ ...empty(), rate })),
   };
 }
 

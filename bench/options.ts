@@ -29,7 +29,8 @@ options:
   --memory-mb N         stop a server's probe past this RSS (6144)
   --timeout-ms N        how long a connect or an echo may take (5000)
   --rates LIST          open loop: round trips/s offered (1000,5000,20000,50000)
-  --rate-connections N  open loop: connections the rate is spread over (10)
+  --rate-connections N  open loop: connections the rate is spread over, in
+                        the closed-loop cell with as many connections (10)
   --loadgen-threads N   the load generator's threads (1)
   --out DIR             where results go (see above; merges when it can)
   -h, --help            show this help`;

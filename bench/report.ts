@@ -102,13 +102,15 @@ export function focusRow(server: ServerResult): Row | undefined {
 }
 
 /** A Markdown table, padded so it reads as plain text too; a column of
- * figures (every cell starts with a digit, a minus or "–") aligns right. */
+ * figures (every cell starts with a digit, a minus or "–"), other than the
+ * first, aligns right. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) =>
     Math.max(3, h.length, ...rows.map((r) => r[i].length))
   );
+  // The first column names the row (a server such as "06-epoll"): left.
   const right = header.map((_, i) =>
-    rows.length > 0 && rows.every((r) => /^[\d–-]/.test(r[i]))
+    i > 0 && rows.length > 0 && rows.every((r) => /^[\d–-]/.test(r[i]))
   );
   const line = (cells: string[]) =>
     `| ${

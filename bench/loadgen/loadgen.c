@@ -3,22 +3,25 @@
  * connections and prints what it saw as JSON lines, one event per line (the
  * protocol in bench/protocol.ts). Every connection has one message in flight:
  * `--size` random bytes go out, the same bytes must come back (compared byte
- * for byte), then the next goes. Closed loop (`--phase=load`) sends the next
- * message as soon as the echo is back; open loop (`--phase=rate`) sends on a
- * fixed schedule, `--rates` round trips per second spread over the
- * connections, and counts latency from the scheduled time (wrk2's cure for
- * coordinated omission); `--phase=probe` opens connections in steps until
- * the server stops echoing on all of them. Failed connects, resets, closes by
- * the server and wrong bytes are counted by kind, never hidden. It is written
- * in C, on epoll, with `--threads` workers each owning a share of the
- * connections, so that it needs less CPU per round trip than the servers it
- * measures. The bench compiles it (gcc -O2 -pthread) into a temp dir; to run
- * one cell by hand, `deno task bench --chapters 06 --references c
- * --connections 100 --sizes 64`, or directly:
+ * for byte), then the next goes. `--phase=load` runs closed loop (the next
+ * message goes as soon as the echo is back), then, on the same connections,
+ * open loop at each of `--rates` round trips per second below saturation:
+ * sends on a fixed schedule spread over the connections, latency counted from
+ * the scheduled time (wrk2's cure for coordinated omission). `--phase=probe`
+ * opens connections in steps until the server stops echoing on all of them.
+ * Failed connects, resets, closes by the server and wrong bytes are counted
+ * by kind, never hidden. It is written in C on epoll, with `--threads` workers
+ * each owning a share of the connections: per round trip it costs less CPU
+ * than any Deno server and about as much as the C reference (the same system
+ * calls; see bench/README.md), and threads give it headroom where there are
+ * cores to spare. The bench records its CPU in every round, and compiles it
+ * (gcc -O2 -pthread) into a temp dir. To run one cell by hand:
+ * `deno task bench --chapters 06 --references c --connections 100 --sizes 64`
+ * (results in a temp dir), or directly:
  *
  *   gcc -O2 -pthread -o /tmp/loadgen bench/loadgen/loadgen.c
  *   /tmp/loadgen --port 7007 --phase=load --connections=100 --size=64 \
- *     --rounds=3 --round-ms=1000 --server-pid=$(pgrep -n epoll_echo)
+ *     --rounds=3 --round-ms=1000 --rates=1000,10000 --server-pid=PID
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -655,8 +658,9 @@ static void set_record(int record) {
   }
 }
 
-/* One timed round (closed loop when `period` is 0), printed as an event. */
-static void timed_round(const char *event, int round, int64_t period, long rate) {
+/* One timed round (closed loop when `period` is 0), printed as an event;
+ * returns the round trips per second it achieved. */
+static double timed_round(const char *event, int round, int64_t period, long rate) {
   struct errors before = all_errors();
   struct usage u0, u1;
   int server = opt.server_pid && tree_usage(opt.server_pid, &u0) == 0;
@@ -685,6 +689,7 @@ static void timed_round(const char *event, int round, int64_t period, long rate)
   print_nullable("threads", u1.threads, server);
   print_nullable("processes", u1.processes, server);
   end_event(&before);
+  return trips / seconds;
 }
 
 /* Opens --connections and checks each with an echo; 1 when all echoed. */
@@ -698,20 +703,27 @@ static int connect_all(void) {
   return all == opt.connections;
 }
 
-static void measure(void) {
-  if (connect_all()) {
-    run(phase_run, 0, now_ns() + opt.warmup_ms * 1000000LL, 0);
-    for (int r = 1; r <= opt.rounds; r++) timed_round("round", r, 0, 0);
-  }
+static int compare_doubles(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
 }
 
-/* Each rate of --rates: a warm-up at that rate, then the timed rounds. */
-static void measure_rates(void) {
+/* A warm-up and the timed closed-loop rounds; then, on the same connections,
+ * each rate of --rates (lowest first) up to 80% of the closed loop's median
+ * rate (past saturation an open loop measures only its queue): a warm-up at
+ * that rate, then the timed rounds. */
+static void measure(void) {
   if (!connect_all()) return;
+  run(phase_run, 0, now_ns() + opt.warmup_ms * 1000000LL, 0);
+  double rates[100];
+  for (int r = 1; r <= opt.rounds; r++) rates[r - 1] = timed_round("round", r, 0, 0);
+  qsort(rates, opt.rounds, sizeof(double), compare_doubles);
+  double median = opt.rounds % 2 ? rates[opt.rounds / 2]
+                                 : (rates[opt.rounds / 2 - 1] + rates[opt.rounds / 2]) / 2;
   for (char *p = opt.rates; *p;) {
     long rate = strtol(p, &p, 10);
     if (*p == ',') p++;
-    if (rate <= 0) continue;
+    if (rate <= 0 || rate > 0.8 * median) continue;
     int64_t period = (int64_t)((double)NS * opt.connections / rate);
     set_record(0);
     run(phase_rate, period, now_ns() + opt.warmup_ms * 1000000LL, 0);
@@ -781,7 +793,7 @@ static void probe(void) {
 
 /* ---- the command line ---- */
 static void usage(const char *why) {
-  fprintf(stderr, "loadgen: %s\nusage: loadgen --port P [--host H] [--phase probe|load|rate] "
+  fprintf(stderr, "loadgen: %s\nusage: loadgen --port P [--host H] [--phase probe|load] "
                   "[--connections N] [--size B] [--rates R,R] [--rounds N] [--round-ms MS] "
                   "[--warmup-ms MS] [--timeout-ms MS] [--memory-mb MB] [--server-pid PID] "
                   "[--threads N]\n", why);
@@ -847,8 +859,7 @@ int main(int argc, char **argv) {
   }
   if (strcmp(opt.phase, "probe") == 0) probe();
   else if (strcmp(opt.phase, "load") == 0) measure();
-  else if (strcmp(opt.phase, "rate") == 0) measure_rates();
-  else usage("--phase must be probe, load or rate");
+  else usage("--phase must be probe or load");
   printf("{\"event\":\"done\"");
   end_event(NULL);
   return 0;
