@@ -11,10 +11,10 @@
  * opens connections in steps until the server stops echoing on all of them.
  * Failed connects, resets, closes by the server and wrong bytes are counted
  * by kind, never hidden. It is written in C on epoll, with `--threads` workers
- * each owning a share of the connections: per round trip it costs less CPU
- * than any Deno server and about as much as the C reference (the same system
- * calls; see bench/README.md), and threads give it headroom where there are
- * cores to spare. The bench records its CPU in every round, and compiles it
+ * each owning a share of the connections: per round trip it costs about as
+ * much CPU as the C reference (the same system calls; see bench/README.md)
+ * and less than most Deno servers, and threads give it headroom where there
+ * are cores to spare. The bench records its CPU in every round, and compiles it
  * (gcc -O2 -pthread) into a temp dir. To run one cell by hand:
  * `deno task bench --chapters 06 --references c --connections 100 --sizes 64`
  * (results in a temp dir), or directly:
