@@ -13,8 +13,7 @@
  *
  * @module
  */
-import { type Reference } from "./servers.ts";
-import { findServers } from "./servers.ts";
+import { findServers, type Reference, REFERENCES } from "./servers.ts";
 import { describeMachine, machineLine } from "./machine.ts";
 import { machineCpuSeconds } from "./proc.ts";
 import { Progress, summaryLine } from "./progress.ts";
@@ -87,8 +86,9 @@ const run: BenchResults = {
   notes,
   servers: results,
 };
+// Some servers only: merged into the results, never replacing them.
 const partial = settings.chapters.length > 0 ||
-  settings.references.length < 2;
+  settings.references.length < REFERENCES.length;
 const dir = await outputDir(out, settings, parseOptions([]).settings);
 console.log(await writeResults(dir, run, partial));
 await Deno.remove(tempDir, { recursive: true }).catch(() => {});

@@ -453,6 +453,14 @@ static int read_file(const char *path, char *buf, size_t size) {
   return 0;
 }
 
+/* The number after `key` in /proc/PID/status, or 0. */
+static long status_field(const char *status, const char *key) {
+  const char *line = strstr(status, key);
+  long value = 0;
+  if (line) sscanf(line + strlen(key), "%ld", &value);
+  return value;
+}
+
 /* One process: utime+stime+cutime+cstime, VmRSS, VmSize, Threads. */
 static int process_usage(int pid, struct usage *u, int *ppid) {
   char path[64], buf[4096];
@@ -471,11 +479,9 @@ static int process_usage(int pid, struct usage *u, int *ppid) {
   u->cpu_seconds += (f[1] + f[2] + f[3] + f[4]) / (double)sysconf(_SC_CLK_TCK);
   snprintf(path, sizeof path, "/proc/%d/status", pid);
   if (read_file(path, buf, sizeof buf)) return 0;
-  char *line;
-  long kib;
-  if ((line = strstr(buf, "VmRSS:")) && sscanf(line + 6, "%ld", &kib) == 1) u->rss_bytes += kib * 1024;
-  if ((line = strstr(buf, "VmSize:")) && sscanf(line + 7, "%ld", &kib) == 1) u->virtual_bytes += kib * 1024;
-  if ((line = strstr(buf, "Threads:")) && sscanf(line + 8, "%ld", &kib) == 1) u->threads += kib;
+  u->rss_bytes += status_field(buf, "VmRSS:") * 1024; /* 0 for a zombie */
+  u->virtual_bytes += status_field(buf, "VmSize:") * 1024;
+  u->threads += status_field(buf, "Threads:");
   u->processes++;
   return 0;
 }
@@ -848,7 +854,10 @@ int main(int argc, char **argv) {
   for (size_t off = 0; off < POOL_SIZE;) off += getrandom(pool + off, POOL_SIZE - off, 0);
   uint32_t seed;
   getrandom(&seed, sizeof seed, 0);
-  for (int i = 0; i < SLICES; i++) slice_at[i] = (seed = seed * 1664525 + 1013904223) % (POOL_SIZE - opt.size + 1);
+  for (int i = 0; i < SLICES; i++) { /* a linear congruential generator */
+    seed = seed * 1664525 + 1013904223;
+    slice_at[i] = seed % (POOL_SIZE - opt.size + 1);
+  }
   int per_worker = opt.connections / opt.threads + 1;
   for (int i = 0; i < opt.threads; i++) {
     struct worker *w = &workers[i];
