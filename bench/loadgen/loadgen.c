@@ -89,8 +89,8 @@ struct conn {
 
 struct worker {
   int id, epfd;
-  struct conn *conns;
-  int nconns, live, busy;
+  struct conn *conns; /* never reused: a failed one stays FREE */
+  int nconns, capacity, live, busy;
   struct errors errors;
   uint32_t random;
   unsigned char scratch[65536];
@@ -305,6 +305,10 @@ static void drain(struct worker *w) {
 }
 
 static struct conn *new_conn(struct worker *w) {
+  if (w->nconns == w->capacity) {
+    count_error(&w->errors, "loadgen out of connection slots");
+    return NULL;
+  }
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     /* Our own limit (EMFILE here), not the server's: reported as such. */
@@ -863,7 +867,9 @@ int main(int argc, char **argv) {
     struct worker *w = &workers[i];
     w->id = i;
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
-    w->conns = calloc(per_worker + 16, sizeof(struct conn));
+    /* Every step of a probe may round its share up by one. */
+    w->capacity = per_worker + 16;
+    w->conns = calloc(w->capacity, sizeof(struct conn));
     w->random = 0x9e3779b9u + i * 7919;
   }
   if (strcmp(opt.phase, "probe") == 0) probe();
