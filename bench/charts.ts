@@ -211,7 +211,10 @@ function openLoop(
         field,
         type: "quantitative",
         title,
-        ...(log ? { scale: { type: "log" } } : {}),
+        // CPU against a whole core, which a polling server burns at any rate.
+        scale: log ? { type: "log" } : {
+          domain: [0, Math.max(1, ...values.map((v) => v.cores ?? 0))],
+        },
         axis: { format: log ? "~s" : ".2~f" },
       },
       color: serverColor(results, servers),
