@@ -1,8 +1,8 @@
 /**
  * The blocking echo loop: receive, send it all back, repeat. Chapter 01 runs
- * it on the main thread, one connection at a time; chapter 02 runs this very
- * function on a thread (a Worker) per connection, chapter 03 in a process per
- * client.
+ * it on the main thread, one connection at a time; chapter 02 writes the same
+ * loop out again to run it on a thread (a Worker) per connection, chapter 03
+ * in a process per client.
  *
  * @module
  */

@@ -1,7 +1,7 @@
 /**
  * One Worker: a thread of its own, with its own JavaScript heap and event
- * loop, running chapter 01's blocking echo loop on the connections the main
- * thread hands it. While it sleeps in recv, only this thread sleeps.
+ * loop, running chapter 01's blocking echo loop (written out again below) on
+ * the connections the main thread hands it. While it sleeps in recv, only this thread sleeps.
  *
  * Messages in: a {@linkcode Job}, or `"exit"` (pool Workers, at shutdown).
  * Messages out: `"ready"` once loaded, `"exited"` just before it ends.
@@ -9,8 +9,8 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { close } from "../../shared/socket.ts";
-import { echo } from "../01-blocking/echo.ts";
+import { close, recv, sendAll, shutdown } from "../../shared/socket.ts";
+import { SHUT_WR } from "../../shared/constants.ts";
 import { ConnectionTable } from "./connections.ts";
 import { isPeerGone } from "../../shared/errno.ts";
 
@@ -41,7 +41,7 @@ self.postMessage("ready");
 function serve({ table, slot, fd }: Job): void {
   const connections = new ConnectionTable(table);
   try {
-    echo(fd, buffer); // chapter 01's loop: recv, send, repeat, all blocking
+    echo(fd); // chapter 01's loop: recv, send, repeat, all blocking
   } catch (error) {
     // A reset or a vanished peer ends this connection, nothing else.
     if (!connections.stopping && !isPeerGone(error)) {
@@ -53,3 +53,14 @@ function serve({ table, slot, fd }: Job): void {
   }
 }
 // #endregion
+
+/** Chapter 01's blocking echo loop, unchanged: it sleeps in recv and send,
+ * and on this thread sleeping costs no other connection anything. */
+function echo(fd: number): void {
+  for (;;) {
+    const n = recv(fd, buffer)!; // sleeps until bytes or a FIN arrive
+    if (n === 0) break;
+    sendAll(fd, buffer.subarray(0, n)); // sleeps while the peer isn't reading
+  }
+  shutdown(fd, SHUT_WR); // everything is echoed: our own FIN
+}

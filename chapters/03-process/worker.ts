@@ -7,8 +7,9 @@
  * With `--listener`, it accepts clients on the listening socket it inherited,
  * one at a time, until it is told to stop (prefork). With `--connection`, it
  * echoes the one client it inherited and exits (a process per connection).
- * Either way the echo is chapter 01's blocking loop: a process serving one
- * client has nothing else to do while it waits, so it may as well sleep.
+ * Either way the echo is chapter 01's blocking loop, written out again here:
+ * a process serving one client has nothing else to do while it waits, so it
+ * may as well sleep.
  *
  * A worker installs no signal listener: SIGTERM, from the master or from the
  * kernel when the master dies, ends it on the spot, and the kernel closes
@@ -16,7 +17,14 @@
  *
  * @module
  */
-import { accept4, close } from "../../shared/socket.ts";
+import {
+  accept4,
+  close,
+  recv,
+  sendAll,
+  shutdown,
+} from "../../shared/socket.ts";
+import { SHUT_WR } from "../../shared/constants.ts";
 import {
   ECONNABORTED,
   EMFILE,
@@ -27,7 +35,6 @@ import {
   isPeerGone,
   SyscallError,
 } from "../../shared/errno.ts";
-import { echo } from "../01-blocking/echo.ts";
 import { childArgs, dieWithParent } from "./spawn.ts";
 
 // #region worker
@@ -85,5 +92,23 @@ function serve(conn: number): void {
   } finally {
     close(conn);
   }
+}
+// #endregion
+
+// #region echo-loop
+/** Chapter 01's loop: echoes `fd` until the peer shuts down its writing side.
+ * Throws on a reset (ECONNRESET) or a peer that has gone (EPIPE). */
+function echo(fd: number, buffer: Uint8Array): void {
+  for (;;) {
+    // This process sleeps inside recv(2) until bytes arrive; then the kernel
+    // copies them into `buffer`, and only then does the call return.
+    const n = recv(fd, buffer)!;
+    if (n === 0) break; // the peer sent FIN: it will send nothing more
+    // send(2) sleeps while the peer is not reading: backpressure, and no
+    // other client waits for it, since they are in other processes.
+    sendAll(fd, buffer.subarray(0, n));
+  }
+  // Everything read has been echoed: now send our own FIN.
+  shutdown(fd, SHUT_WR);
 }
 // #endregion

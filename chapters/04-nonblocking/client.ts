@@ -28,7 +28,7 @@ import {
   write,
 } from "../../shared/socket.ts";
 import { watchStopSignals } from "../../shared/stop_signal.ts";
-import { checkEchoComplete, Relay } from "./relay.ts";
+import { checkEchoComplete, Relay } from "../../shared/relay.ts";
 
 const { address } = parseCli(Deno.args, ECHO_CLIENT);
 

@@ -16,8 +16,8 @@ import { isPeerGone } from "../../shared/errno.ts";
 import { listenOrExit } from "../../shared/listen.ts";
 import { close, recv, send } from "../../shared/socket.ts";
 import { watchStopSignals } from "../../shared/stop_signal.ts";
-import { Acceptor } from "./acceptor.ts";
-import { Relay } from "./relay.ts";
+import { Acceptor } from "../../shared/acceptor.ts";
+import { Relay } from "../../shared/relay.ts";
 
 const { address } = parseCli(Deno.args, {
   usage: "deno task server",

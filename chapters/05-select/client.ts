@@ -21,7 +21,7 @@ import {
   setNonBlocking,
   write,
 } from "../../shared/socket.ts";
-import { checkEchoComplete, Relay } from "../04-nonblocking/relay.ts";
+import { checkEchoComplete, Relay } from "../../shared/relay.ts";
 
 const { address } = parseCli(Deno.args, ECHO_CLIENT);
 

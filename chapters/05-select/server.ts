@@ -22,8 +22,8 @@ import { isPeerGone } from "../../shared/errno.ts";
 import { listenOrExit } from "../../shared/listen.ts";
 import { close, recv, send } from "../../shared/socket.ts";
 import { watchStopSignals } from "../../shared/stop_signal.ts";
-import { Acceptor } from "../04-nonblocking/acceptor.ts";
-import { Relay } from "../04-nonblocking/relay.ts";
+import { Acceptor } from "../../shared/acceptor.ts";
+import { Relay } from "../../shared/relay.ts";
 import {
   PollReadiness,
   READ,

@@ -12,7 +12,7 @@
  * @example
  * ```ts ignore
  * import { Relay } from "./relay.ts";
- * import { recv, send } from "../../shared/socket.ts";
+ * import { recv, send } from "./socket.ts";
  * const echo = new Relay(fd, fd, recv, send); // fd: a non-blocking socket
  * const buffer = new Uint8Array(64 * 1024);
  * echo.flush(); // write what is pending, if anything

@@ -11,9 +11,9 @@
  *
  * @module
  */
-import { SOCK_CLOEXEC, SOCK_NONBLOCK } from "../../shared/constants.ts";
-import { ECONNABORTED, SyscallError } from "../../shared/errno.ts";
-import { accept4 } from "../../shared/socket.ts";
+import { SOCK_CLOEXEC, SOCK_NONBLOCK } from "./constants.ts";
+import { ECONNABORTED, SyscallError } from "./errno.ts";
+import { accept4 } from "./socket.ts";
 
 /** How long to leave the listener alone after EMFILE and friends. */
 export const ACCEPT_PAUSE_MS = 100;
