@@ -1,5 +1,6 @@
 /**
- * The one `Deno.dlopen` of libc that every hand-built chapter shares.
+ * libc through FFI: {@linkcode openLibc}, which every binding uses to open the
+ * symbols it wraps, and the symbols that two or more chapters share.
  *
  * Why the types look the way they do: Deno compiles an FFI symbol into a V8
  * "fast call" (a direct jump from JIT-compiled JavaScript into C, a few
@@ -12,10 +13,13 @@
  * microseconds). A chapter whose loop makes millions of syscalls depends on it.
  *
  * Every wrapper in `shared/` is built from {@linkcode libc} and
- * {@linkcode errnoCell}; chapters rarely need this module directly.
+ * {@linkcode errnoCell}. A binding that only one chapter needs (select,
+ * io_uring, prctl, the F_SETOWN dance of O_ASYNC) lives in that chapter and
+ * opens its own symbols with {@linkcode openLibc}.
  *
  * @module
  */
+import { requireLinux } from "./platform.ts";
 
 const symbols = {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
@@ -44,45 +48,11 @@ const symbols = {
   // argument travels in the same register as a fixed one, so this is safe.
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
-  select: {
-    parameters: ["i32", "buffer", "buffer", "buffer", "buffer"],
-    result: "i32",
-  },
   epoll_create1: { parameters: ["i32"], result: "i32" },
   epoll_ctl: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
   epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },
-  // glibc has no io_uring wrappers, so these are syscall(2) with the call's
-  // number first (SYS_io_uring_setup = 425, SYS_io_uring_enter = 426, the
-  // same on x86_64 and aarch64). syscall is variadic, but on both each
-  // argument travels in the register a fixed one would, so one fixed-arity
-  // alias per call is safe. The number and the sizes are 64-bit (pass bigint
-  // constants); the kernel declares fd, counts and flags `unsigned int` and
-  // reads only the low 32 bits, so u32 keeps them plain numbers on the fast
-  // path (we measured 150 ns per call, against 500 with numbers in i64).
-  // The result is a C long; its low 32 bits (i32) hold every value returned.
-  io_uring_setup: {
-    name: "syscall",
-    parameters: ["i64", "u32", "buffer"],
-    result: "i32",
-  },
-  io_uring_enter: {
-    name: "syscall",
-    parameters: ["i64", "u32", "u32", "u32", "u32", "pointer", "usize"],
-    result: "i32",
-  },
-  mmap: {
-    parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"],
-    result: "pointer",
-  },
-  munmap: { parameters: ["pointer", "usize"], result: "i32" },
   getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
   setrlimit: { parameters: ["i32", "buffer"], result: "i32" },
-  // Compares bytes at C speed: the bench checks every echoed byte with it.
-  memcmp: { parameters: ["buffer", "buffer", "usize"], result: "i32" },
-  getpid: { parameters: [], result: "i32" },
-  gettid: { parameters: [], result: "i32" },
-  // prctl is variadic; the options we use read one `unsigned long` (bigint).
-  prctl: { parameters: ["i32", "u64"], result: "i32" },
   // poll(2) again, run on one of the runtime's helper threads: it returns a
   // Promise, so the caller's event loop keeps running while the kernel waits.
   // Each call hands off to another thread (microseconds): for rare, long
@@ -97,11 +67,23 @@ const symbols = {
   __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-/** The libc symbols, typed. Calls are synchronous: a call that sleeps in the
- * kernel (a blocking `accept`, `epoll_wait` with a timeout) stops this whole
- * JavaScript thread, timers and signal listeners included, until it returns. */
-export const libc: Deno.DynamicLibrary<typeof symbols>["symbols"] =
-  Deno.dlopen("libc.so.6", symbols).symbols;
+/** Opens `symbols` in the C library, typed. Calls are synchronous: a call
+ * that sleeps in the kernel (a blocking `accept`, `epoll_wait` with a
+ * timeout) stops this whole JavaScript thread, timers and signal listeners
+ * included, until it returns.
+ *
+ * Everywhere but Linux it prints one line saying so and exits 1 instead. */
+export function openLibc<S extends Deno.ForeignLibraryInterface>(
+  symbols: S,
+): Deno.DynamicLibrary<S>["symbols"] {
+  requireLinux(); // before dlopen: see platform.ts
+  return Deno.dlopen("libc.so.6", symbols).symbols;
+}
+
+/** The libc symbols that two or more chapters use. */
+export const libc: Deno.DynamicLibrary<typeof symbols>["symbols"] = openLibc(
+  symbols,
+);
 
 // errno is a thread-local int; __errno_location() gives this thread's address
 // once (each Worker evaluates this module again on its own thread and gets its

@@ -12,7 +12,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { setParentDeathSignal } from "../../shared/prctl.ts";
+import { setParentDeathSignal } from "./prctl.ts";
 
 // #region spawn
 /** Starts `deno run --allow-ffi SCRIPT --parent OUR_PID --NAME FD ...`.

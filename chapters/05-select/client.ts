@@ -11,7 +11,7 @@
  * @module
  */
 import { ECHO_CLIENT, fatal, parseCli } from "../../shared/cli.ts";
-import { FdSet, select } from "../../shared/select.ts";
+import { FdSet, select } from "./select.ts";
 import {
   connectTo,
   halfClose,

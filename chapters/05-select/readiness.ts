@@ -25,7 +25,7 @@ import {
   POLLOUT,
 } from "../../shared/constants.ts";
 import { poll, PollFds } from "../../shared/poll.ts";
-import { FdSet, select } from "../../shared/select.ts";
+import { FdSet, select } from "./select.ts";
 
 /** Interest and readiness flags: readable, writable, or both. */
 export const READ = 1;

@@ -16,7 +16,7 @@ import {
   recv,
   send,
 } from "../../shared/socket.ts";
-import { enableSigio, SignalLatch } from "../../shared/sigio.ts";
+import { enableSigio, SignalLatch } from "./sigio.ts";
 
 const { address } = parseCli(Deno.args, ECHO_CLIENT);
 

@@ -13,7 +13,7 @@ import { setImmediate } from "node:timers";
 import { announceListening, fatal, parseCli } from "../../shared/cli.ts";
 import { listenOrExit } from "../../shared/listen.ts";
 import { accept4, close, recv, send } from "../../shared/socket.ts";
-import { enableSigio, SignalLatch } from "../../shared/sigio.ts";
+import { enableSigio, SignalLatch } from "./sigio.ts";
 import { isPeerGone } from "../../shared/errno.ts";
 import { SOCK_CLOEXEC, SOCK_NONBLOCK } from "../../shared/constants.ts";
 

@@ -16,7 +16,8 @@
 import { ECHO_CLIENT, fatal, parseCli } from "../../shared/cli.ts";
 import { MSG_NOSIGNAL } from "../../shared/constants.ts";
 import { SyscallError } from "../../shared/errno.ts";
-import { IoBuffer, IoUring } from "../../shared/io_uring.ts";
+import { IoBuffer, IoUring } from "./io_uring.ts";
+import { exitUnsupported } from "../../shared/platform.ts";
 import { connectTo, halfClose } from "../../shared/socket.ts";
 
 const { address } = parseCli(Deno.args, ECHO_CLIENT);
@@ -26,7 +27,7 @@ let ring: IoUring;
 try {
   ring = IoUring.setup(4);
 } catch (error) {
-  fatal(`io_uring is not available here: ${(error as Error).message}`);
+  exitUnsupported(`io_uring (${(error as Error).message})`);
 }
 let socket: number;
 try {

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { announceListening, fatal, parseCli } from "../../shared/cli.ts";
+import { announceListening, parseCli } from "../../shared/cli.ts";
 import { MSG_NOSIGNAL, SOCK_CLOEXEC } from "../../shared/constants.ts";
 import {
   ECONNABORTED,
@@ -28,7 +28,8 @@ import {
   IORING_ASYNC_CANCEL_ANY,
   IoUring,
   timespec,
-} from "../../shared/io_uring.ts";
+} from "./io_uring.ts";
+import { exitUnsupported } from "../../shared/platform.ts";
 import { listenOrExit } from "../../shared/listen.ts";
 import { close } from "../../shared/socket.ts";
 import { watchStopSignals } from "../../shared/stop_signal.ts";
@@ -48,7 +49,7 @@ try {
 } catch (error) {
   // ENOSYS (a kernel without io_uring), EPERM (sysctl
   // kernel.io_uring_disabled, or a container's seccomp profile): say so.
-  fatal(`io_uring is not available here: ${(error as Error).message}`);
+  exitUnsupported(`io_uring (${(error as Error).message})`);
 }
 // One descriptor per client: take everything the hard limit allows.
 const listener = listenOrExit(address, { raiseFdLimit: true });

@@ -24,7 +24,7 @@ import {
   writeAll,
 } from "../../tests/net.ts";
 import { runClient } from "../../tests/client.ts";
-import { ioUringUnavailable } from "../../shared/io_uring.ts";
+import { ioUringUnavailable } from "./io_uring.ts";
 import { raiseNoFileLimit } from "../../shared/rlimit.ts";
 
 const chapter = chapterNamed("09-io-uring");

@@ -38,8 +38,41 @@
  *
  * @module
  */
-import { errnoCell, libc } from "./libc.ts";
-import { callAgain, check, EAGAIN, EBUSY, SyscallError } from "./errno.ts";
+import { errnoCell, libc as shared, openLibc } from "../../shared/libc.ts";
+import {
+  callAgain,
+  check,
+  EAGAIN,
+  EBUSY,
+  SyscallError,
+} from "../../shared/errno.ts";
+
+const libc = openLibc({
+  // glibc has no io_uring wrappers, so these are syscall(2) with the call's
+  // number first (SYS_io_uring_setup = 425, SYS_io_uring_enter = 426, the
+  // same on x86_64 and aarch64). syscall is variadic, but on both each
+  // argument travels in the register a fixed one would, so one fixed-arity
+  // alias per call is safe. The number and the sizes are 64-bit (pass bigint
+  // constants); the kernel declares fd, counts and flags `unsigned int` and
+  // reads only the low 32 bits, so u32 keeps them plain numbers on the fast
+  // path (we measured 150 ns per call, against 500 with numbers in i64).
+  // The result is a C long; its low 32 bits (i32) hold every value returned.
+  io_uring_setup: {
+    name: "syscall",
+    parameters: ["i64", "u32", "buffer"],
+    result: "i32",
+  },
+  io_uring_enter: {
+    name: "syscall",
+    parameters: ["i64", "u32", "u32", "u32", "u32", "pointer", "usize"],
+    result: "i32",
+  },
+  mmap: {
+    parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"],
+    result: "pointer",
+  },
+  munmap: { parameters: ["pointer", "usize"], result: "i32" },
+});
 
 const SYS_io_uring_setup = 425n;
 const SYS_io_uring_enter = 426n;
@@ -225,7 +258,7 @@ export class IoUring {
     try {
       return new IoUring(fd, params);
     } catch (error) {
-      libc.close(fd);
+      shared.close(fd);
       throw error;
     }
   }
@@ -442,7 +475,7 @@ export class IoUring {
     this.#ring = this.#sqes = new Uint32Array(0);
     libc.munmap(this.#ringPointer, BigInt(this.#ringBytes));
     libc.munmap(this.#sqesPointer, BigInt(this.#sqesBytes));
-    libc.close(this.fd);
+    shared.close(this.fd);
   }
 
   // #region sqe

@@ -19,8 +19,13 @@
  *
  * @module
  */
-import { errnoCell, libc } from "./libc.ts";
-import { check } from "./errno.ts";
+import { errnoCell, openLibc } from "../../shared/libc.ts";
+import { check } from "../../shared/errno.ts";
+
+const libc = openLibc({
+  // prctl is variadic; the options we use read one `unsigned long` (bigint).
+  prctl: { parameters: ["i32", "u64"], result: "i32" },
+});
 
 /** prctl option: set the parent-death signal (arg2: the signal number). */
 export const PR_SET_PDEATHSIG = 1;

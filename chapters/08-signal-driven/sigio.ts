@@ -13,7 +13,7 @@
  * @example
  * ```ts
  * import { enableSigio, SignalLatch } from "./sigio.ts";
- * import { accept4, close, openListener } from "./socket.ts";
+ * import { accept4, close, openListener } from "../../shared/socket.ts";
  *
  * // Catch SIGIO before any descriptor can raise it: by default it kills.
  * const sigio = new SignalLatch("SIGIO");
@@ -29,15 +29,14 @@
  *
  * @module
  */
-import { libc } from "./libc.ts";
-import { fcntl } from "./socket.ts";
+import { fcntl } from "../../shared/socket.ts";
 import {
   F_GETFL,
   F_SETFL,
   F_SETOWN,
   O_ASYNC,
   O_NONBLOCK,
-} from "./constants.ts";
+} from "../../shared/constants.ts";
 
 // #region enable
 /** Makes `fd` non-blocking and signal-driven: the kernel will send SIGIO to
@@ -47,7 +46,7 @@ import {
  * the process. Accepted sockets do not inherit either setting from their
  * listener (accept(2), "Linux notes"): call this for each one. */
 export function enableSigio(fd: number): void {
-  fcntl(fd, F_SETOWN, libc.getpid());
+  fcntl(fd, F_SETOWN, Deno.pid); // getpid(2)
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK | O_ASYNC);
 }
 // #endregion

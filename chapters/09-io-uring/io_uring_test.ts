@@ -7,10 +7,16 @@ import {
   ioUringUnavailable,
   timespec,
 } from "./io_uring.ts";
-import { close, connectTo, openListener, recv, sendAll } from "./socket.ts";
-import { libc } from "./libc.ts";
-import { ECANCELED, EINVAL, ETIME } from "./errno.ts";
-import { SHUT_RDWR, SOCK_CLOEXEC } from "./constants.ts";
+import {
+  close,
+  connectTo,
+  openListener,
+  recv,
+  sendAll,
+} from "../../shared/socket.ts";
+import { libc } from "../../shared/libc.ts";
+import { ECANCELED, EINVAL, ETIME } from "../../shared/errno.ts";
+import { SHUT_RDWR, SOCK_CLOEXEC } from "../../shared/constants.ts";
 
 const O_CLOEXEC = 0o2000000;
 

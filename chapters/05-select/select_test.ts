@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FdSet, select } from "./select.ts";
-import { close, write } from "./socket.ts";
-import { libc } from "./libc.ts";
+import { close, write } from "../../shared/socket.ts";
+import { libc } from "../../shared/libc.ts";
 
 Deno.test("FdSet sets the bit the C macros would", () => {
   const set = new FdSet();

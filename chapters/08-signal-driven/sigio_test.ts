@@ -9,14 +9,14 @@ import {
   recv,
   send,
   shutdown,
-} from "./socket.ts";
+} from "../../shared/socket.ts";
 import {
   F_GETFL,
   MSG_DONTWAIT,
   O_ASYNC,
   O_NONBLOCK,
   SHUT_WR,
-} from "./constants.ts";
+} from "../../shared/constants.ts";
 
 const LOOPBACK = { family: "ipv4", host: "127.0.0.1", port: 0 } as const;
 

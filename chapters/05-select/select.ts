@@ -17,9 +17,16 @@
  *
  * @module
  */
-import { errnoCell, libc } from "./libc.ts";
-import { callAgain, SyscallError } from "./errno.ts";
-import { FD_SETSIZE } from "./constants.ts";
+import { errnoCell, openLibc } from "../../shared/libc.ts";
+import { callAgain, SyscallError } from "../../shared/errno.ts";
+import { FD_SETSIZE } from "../../shared/constants.ts";
+
+const libc = openLibc({
+  select: {
+    parameters: ["i32", "buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
+});
 
 // #region fdset
 /** `fd_set`: FD_SETSIZE bits. On little-endian machines bit `fd` of the C
