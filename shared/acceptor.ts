@@ -12,7 +12,7 @@
  * @module
  */
 import { SOCK_CLOEXEC, SOCK_NONBLOCK } from "./constants.ts";
-import { ECONNABORTED, SyscallError } from "./errno.ts";
+import { ECONNABORTED, type SyscallError } from "./errno.ts";
 import { accept4 } from "./socket.ts";
 
 /** How long to leave the listener alone after EMFILE and friends. */

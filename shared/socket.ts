@@ -81,7 +81,11 @@ export function setsockoptInt(
 }
 
 /** getsockopt(2) for options whose value is a C `int`. */
-export function getsockoptInt(fd: number, level: number, option: number) {
+export function getsockoptInt(
+  fd: number,
+  level: number,
+  option: number,
+): number {
   const bytes = new Uint8Array(4);
   const length = new Uint32Array([4]);
   check(

@@ -31,6 +31,13 @@
  *
  * @module
  */
+import { watchdog } from "./stop_signal_worker.ts";
+
+/** The watchdog's program as a module of its own: its source text, in a
+ * blob: URL, which a Worker loads without read permission on any file. */
+const WATCHDOG_URL = URL.createObjectURL(
+  new Blob([`(${watchdog})(self);`], { type: "text/javascript" }),
+);
 
 /** Handle returned by {@linkcode watchStopSignals}. */
 export interface StopSignal {
@@ -55,17 +62,13 @@ const STARTING = 0, STOPPING = 2;
 const START_TIMEOUT_MS = 10_000;
 
 /** Starts the watchdog thread and waits until its signal listeners are in
- * place. `capacity` bounds how many fds can be guarded at once. The
- * chapter's task needs `--allow-read` for the worker file. */
+ * place. `capacity` bounds how many fds can be guarded at once. */
 export function watchStopSignals(capacity = 4096): StopSignal {
-  // Slot 0: the state (the worker's file uses the same three numbers).
+  // Slot 0: the state (the watchdog uses the same three numbers).
   // Slots 1..capacity: guarded fds, -1 when free.
   const shared = new Int32Array(new SharedArrayBuffer(4 * (capacity + 1)));
   shared.fill(-1, 1);
-  const worker = new Worker(
-    new URL("./stop_signal_worker.ts", import.meta.url),
-    { type: "module" },
-  );
+  const worker = new Worker(WATCHDOG_URL, { type: "module" });
   worker.postMessage(shared);
   // Sleep (a futex wait: this thread's event loop is not needed) until the
   // worker has its listeners and says so.

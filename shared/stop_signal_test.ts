@@ -15,15 +15,8 @@ for (const { signal, exhaustFds } of cases) {
     : "";
   Deno.test(`${signal}${after} wakes a thread blocked in accept(2)`, async () => {
     const fixture = new URL("./testdata/stop_fixture.ts", import.meta.url);
-    // The same minimal permissions the chapters' tasks grant.
-    const watchdog = new URL("./stop_signal_worker.ts", import.meta.url);
-    const deno = [
-      Deno.execPath(),
-      "run",
-      "--allow-ffi",
-      `--allow-read=${watchdog.pathname}`,
-      fixture.pathname,
-    ];
+    // The same minimal permission the chapters' tasks grant.
+    const deno = [Deno.execPath(), "run", "--allow-ffi", fixture.pathname];
     const command = exhaustFds
       ? ["prlimit", "--nofile=64:64", ...deno, "--exhaust-fds"]
       : deno;

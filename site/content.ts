@@ -99,6 +99,22 @@ export function readText(path: string): string | null {
   }
 }
 
+/** The repository path of a workspace module named by its import
+ * specifier, e.g. `@echo-lab/shared/socket` → `shared/socket.ts`, or null
+ * when no workspace member of that name exports it. */
+export function workspaceFile(specifier: string): string | null {
+  const root = JSON.parse(readText("deno.json") ?? "{}");
+  for (const member of (root.workspace ?? []) as string[]) {
+    if (member.includes("*")) continue;
+    const dir = member.replace(/^\.\//, "");
+    const config = JSON.parse(readText(`${dir}/deno.json`) ?? "{}");
+    if (!config.name || !specifier.startsWith(`${config.name}/`)) continue;
+    const target = config.exports?.[`.${specifier.slice(config.name.length)}`];
+    return target ? `${dir}/${target.replace(/^\.\//, "")}` : null;
+  }
+  return null;
+}
+
 /** What a repository path is: a file, a folder, or nothing. */
 export function kindOf(path: string): "file" | "dir" | null {
   try {

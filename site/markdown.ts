@@ -6,7 +6,9 @@
  *     {{#include server.ts:accept}}
  *     ```
  *
- * becomes the region `accept` of `server.ts` (relative to the markdown file),
+ * becomes the region `accept` of `server.ts` (relative to the markdown file,
+ * or a workspace module by the name chapters import it with, such as
+ * `@echo-lab/shared/socket`),
  * highlighted, with its file name, a link to the full file and a copy button.
  * A missing file or region throws, naming the markdown file, the file and
  * the region: a listing is never a stale copy. Other directives
@@ -19,7 +21,7 @@
  */
 import { posix } from "node:path";
 import { Marked } from "marked";
-import { readText } from "./content.ts";
+import { readText, workspaceFile } from "./content.ts";
 import { highlight } from "./highlight.ts";
 import { escapeHtml, relativeUrl, slugify, textOf } from "./html.ts";
 import { extractRegion } from "./regions.ts";
@@ -159,8 +161,13 @@ export function renderMarkdown(markdown: string, ctx: RenderContext): Rendered {
 
   function include(arg: string): string {
     const [file, region = ""] = arg.split(":");
-    const repoPath = posix.normalize(posix.join(dir, file));
     const where = `${ctx.source}: {{#include ${arg}}}`;
+    // A workspace module by its import name, as the chapters import it.
+    const member = file.startsWith("@") ? workspaceFile(file) : undefined;
+    if (member === null) {
+      throw new Error(`${where}: no workspace module ${file}`);
+    }
+    const repoPath = member ?? posix.normalize(posix.join(dir, file));
     const source = readText(repoPath);
     if (source === null) throw new Error(`${where}: no file ${repoPath}`);
     let text = source.replace(/\n$/, ""), startLine = 1;

@@ -7,7 +7,7 @@
  */
 import { extname, join, normalize } from "node:path";
 import { parseArgs } from "node:util";
-import { fatal } from "../shared/cli.ts";
+import { fatal } from "@echo-lab/shared/cli";
 import { buildSite, DIST, logBuild } from "./build.ts";
 
 const TYPES: Record<string, string> = {

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { connectTo, send, setLingerZero } from "../shared/socket.ts";
-import { close } from "../shared/socket.ts";
+import { connectTo, send, setLingerZero } from "@echo-lab/shared/socket";
+import { close } from "@echo-lab/shared/socket";
 import assert from "node:assert/strict";
 import { explainFailure, type RunningServer } from "./process.ts";
 

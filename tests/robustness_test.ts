@@ -48,8 +48,12 @@ import {
   sendAll,
   setLingerZero,
   shutdown,
-} from "../shared/socket.ts";
-import { SHUT_WR, SOCK_CLOEXEC, SOCK_NONBLOCK } from "../shared/constants.ts";
+} from "@echo-lab/shared/socket";
+import {
+  SHUT_WR,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+} from "@echo-lab/shared/constants";
 
 /** Chapters that serve one connection at a time, by design. */
 const SERIAL = new Set(["01-blocking"]);

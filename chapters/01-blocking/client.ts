@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { fatal, parseCli } from "../../shared/cli.ts";
+import { fatal, parseCli } from "@echo-lab/shared/cli";
 import {
   close,
   connectTo,
@@ -18,7 +18,7 @@ import {
   sendAll,
   setNonBlocking,
   writeAll,
-} from "../../shared/socket.ts";
+} from "@echo-lab/shared/socket";
 
 const { address } = parseCli(Deno.args, {
   usage: "deno task client",

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { recv, sendAll, shutdown } from "../../shared/socket.ts";
-import { SHUT_WR } from "../../shared/constants.ts";
+import { recv, sendAll, shutdown } from "@echo-lab/shared/socket";
+import { SHUT_WR } from "@echo-lab/shared/constants";
 
 // #region echo
 /** Echoes connection `fd` until the peer shuts down its writing side. Throws

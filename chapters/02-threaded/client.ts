@@ -8,14 +8,14 @@
  *
  * @module
  */
-import { fatal, parseCli } from "../../shared/cli.ts";
+import { fatal, parseCli } from "@echo-lab/shared/cli";
 import {
   close,
   connectTo,
   recv,
   setNonBlocking,
   writeAll,
-} from "../../shared/socket.ts";
+} from "@echo-lab/shared/socket";
 import type { UploadResult } from "./upload.ts";
 
 const { address } = parseCli(Deno.args, {

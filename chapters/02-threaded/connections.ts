@@ -22,8 +22,8 @@
  *
  * @module
  */
-import { libc } from "../../shared/libc.ts";
-import { SHUT_RDWR } from "../../shared/constants.ts";
+import { libc } from "@echo-lab/shared/libc";
+import { SHUT_RDWR } from "@echo-lab/shared/constants";
 
 const FREE = -1;
 /** The main thread is inside shutdown(2) on this slot's descriptor. */

@@ -6,7 +6,7 @@ import {
   connectTo,
   openListener,
   recv,
-} from "../../shared/socket.ts";
+} from "@echo-lab/shared/socket";
 
 Deno.test("ConnectionTable: claims up to its capacity, release makes room", () => {
   const table = new ConnectionTable(2);

@@ -14,9 +14,9 @@
  *
  * @module
  */
-import { libc } from "../../shared/libc.ts";
-import { F_GETFD } from "../../shared/constants.ts";
-import { raiseNoFileLimit } from "../../shared/rlimit.ts";
+import { libc } from "@echo-lab/shared/libc";
+import { F_GETFD } from "@echo-lab/shared/constants";
+import { raiseNoFileLimit } from "@echo-lab/shared/rlimit";
 
 /** Descriptors one Worker's runtime holds (Deno 2.9.6, Linux): measured by
  * `deno task worker-cost` and checked by server_test.ts. */

@@ -9,8 +9,8 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { read, sendAll, shutdown } from "../../shared/socket.ts";
-import { SHUT_RDWR, SHUT_WR } from "../../shared/constants.ts";
+import { read, sendAll, shutdown } from "@echo-lab/shared/socket";
+import { SHUT_RDWR, SHUT_WR } from "@echo-lab/shared/constants";
 
 /** How the upload ended: every byte of stdin sent, or an error. */
 export type UploadResult = { sent: number } | { error: string };

@@ -9,10 +9,10 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { close, recv, sendAll, shutdown } from "../../shared/socket.ts";
-import { SHUT_WR } from "../../shared/constants.ts";
+import { close, recv, sendAll, shutdown } from "@echo-lab/shared/socket";
+import { SHUT_WR } from "@echo-lab/shared/constants";
 import { ConnectionTable } from "./connections.ts";
-import { isPeerGone } from "../../shared/errno.ts";
+import { isPeerGone } from "@echo-lab/shared/errno";
 
 /** A connection to serve: descriptor `fd`, registered in `slot` of the
  * shared table. `last`: the Worker ends after this one (one per

@@ -10,20 +10,20 @@
  *
  * @module
  */
-import { ECHO_CLIENT, fatal, parseCli } from "../../shared/cli.ts";
+import { ECHO_CLIENT, fatal, parseCli } from "@echo-lab/shared/cli";
 import {
   connectTo,
   fcntl,
   getsockoptInt,
   recv,
   writeAll,
-} from "../../shared/socket.ts";
+} from "@echo-lab/shared/socket";
 import {
   F_SETFD,
   IPPROTO_TCP,
   TCP_CLOSE_WAIT,
   TCP_INFO,
-} from "../../shared/constants.ts";
+} from "@echo-lab/shared/constants";
 import { spawnDeno } from "./spawn.ts";
 import { CUT_OFF } from "./upload.ts";
 

@@ -19,8 +19,8 @@
  *
  * @module
  */
-import { errnoCell, openLibc } from "../../shared/libc.ts";
-import { check } from "../../shared/errno.ts";
+import { errnoCell, openLibc } from "@echo-lab/shared/libc";
+import { check } from "@echo-lab/shared/errno";
 
 const libc = openLibc({
   // prctl is variadic; the options we use read one `unsigned long` (bigint).

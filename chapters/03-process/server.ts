@@ -17,16 +17,16 @@
  *
  * @module
  */
-import { announceListening, parseCli } from "../../shared/cli.ts";
-import { listenOrExit } from "../../shared/listen.ts";
-import { accept4, close, shutdown } from "../../shared/socket.ts";
-import { PollFds, pollOffThread } from "../../shared/poll.ts";
+import { announceListening, parseCli } from "@echo-lab/shared/cli";
+import { listenOrExit } from "@echo-lab/shared/listen";
+import { accept4, close, shutdown } from "@echo-lab/shared/socket";
+import { PollFds, pollOffThread } from "@echo-lab/shared/poll";
 import {
   POLLIN,
   SHUT_RDWR,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
-} from "../../shared/constants.ts";
+} from "@echo-lab/shared/constants";
 import { spawnDeno } from "./spawn.ts";
 
 const { address, flags } = parseCli(Deno.args, {

@@ -10,10 +10,10 @@
  *
  * @module
  */
-import { fatal } from "../../shared/cli.ts";
-import { read, sendAll, shutdown } from "../../shared/socket.ts";
-import { SHUT_RDWR, SHUT_WR } from "../../shared/constants.ts";
-import { ECONNRESET, EPIPE, SyscallError } from "../../shared/errno.ts";
+import { fatal } from "@echo-lab/shared/cli";
+import { read, sendAll, shutdown } from "@echo-lab/shared/socket";
+import { SHUT_RDWR, SHUT_WR } from "@echo-lab/shared/constants";
+import { ECONNRESET, EPIPE, SyscallError } from "@echo-lab/shared/errno";
 import { childArgs, dieWithParent } from "./spawn.ts";
 
 /** The exit status for EPIPE or ECONNRESET: the server is gone. The uploader

@@ -23,8 +23,8 @@ import {
   recv,
   sendAll,
   shutdown,
-} from "../../shared/socket.ts";
-import { SHUT_WR } from "../../shared/constants.ts";
+} from "@echo-lab/shared/socket";
+import { SHUT_WR } from "@echo-lab/shared/constants";
 import {
   ECONNABORTED,
   EMFILE,
@@ -34,7 +34,7 @@ import {
   EPROTO,
   isPeerGone,
   SyscallError,
-} from "../../shared/errno.ts";
+} from "@echo-lab/shared/errno";
 import { childArgs, dieWithParent } from "./spawn.ts";
 
 // #region worker

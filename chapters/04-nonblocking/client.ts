@@ -8,14 +8,14 @@
  *
  * @module
  */
-import { ECHO_CLIENT, fatal, parseCli } from "../../shared/cli.ts";
+import { ECHO_CLIENT, fatal, parseCli } from "@echo-lab/shared/cli";
 import {
   F_GETFL,
   F_SETFL,
   O_NONBLOCK,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
-} from "../../shared/constants.ts";
+} from "@echo-lab/shared/constants";
 import {
   close,
   connect,
@@ -26,9 +26,9 @@ import {
   send,
   socket,
   write,
-} from "../../shared/socket.ts";
-import { watchStopSignals } from "../../shared/stop_signal.ts";
-import { checkEchoComplete, Relay } from "../../shared/relay.ts";
+} from "@echo-lab/shared/socket";
+import { watchStopSignals } from "@echo-lab/shared/stop_signal";
+import { checkEchoComplete, Relay } from "@echo-lab/shared/relay";
 
 const { address } = parseCli(Deno.args, ECHO_CLIENT);
 

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { chapterNamed, taskCommand } from "../../tests/chapters.ts";
 import { descendants, isAlive, startServer } from "../../tests/process.ts";
 import { sleep, withTimeout } from "../../tests/net.ts";
-import { O_NONBLOCK } from "../../shared/constants.ts";
+import { O_NONBLOCK } from "@echo-lab/shared/constants";
 
 const chapter = chapterNamed("04-nonblocking");
 const LINE = "hello, busy loop\n";

@@ -11,16 +11,16 @@
  *
  * @module
  */
-import { fatal, parseCli } from "../../shared/cli.ts";
-import { SOCK_CLOEXEC, SOCK_NONBLOCK } from "../../shared/constants.ts";
-import { raiseNoFileLimit } from "../../shared/rlimit.ts";
+import { fatal, parseCli } from "@echo-lab/shared/cli";
+import { SOCK_CLOEXEC, SOCK_NONBLOCK } from "@echo-lab/shared/constants";
+import { raiseNoFileLimit } from "@echo-lab/shared/rlimit";
 import {
   accept4,
   close,
   connect,
   openListener,
   socket,
-} from "../../shared/socket.ts";
+} from "@echo-lab/shared/socket";
 import {
   PollReadiness,
   READ,

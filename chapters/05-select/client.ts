@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { ECHO_CLIENT, fatal, parseCli } from "../../shared/cli.ts";
+import { ECHO_CLIENT, fatal, parseCli } from "@echo-lab/shared/cli";
 import { FdSet, select } from "./select.ts";
 import {
   connectTo,
@@ -20,8 +20,8 @@ import {
   send,
   setNonBlocking,
   write,
-} from "../../shared/socket.ts";
-import { checkEchoComplete, Relay } from "../../shared/relay.ts";
+} from "@echo-lab/shared/socket";
+import { checkEchoComplete, Relay } from "@echo-lab/shared/relay";
 
 const { address } = parseCli(Deno.args, ECHO_CLIENT);
 

@@ -23,8 +23,8 @@ import {
   POLLIN,
   POLLNVAL,
   POLLOUT,
-} from "../../shared/constants.ts";
-import { poll, PollFds } from "../../shared/poll.ts";
+} from "@echo-lab/shared/constants";
+import { poll, PollFds } from "@echo-lab/shared/poll";
 import { FdSet, select } from "./select.ts";
 
 /** Interest and readiness flags: readable, writable, or both. */

@@ -17,9 +17,9 @@
  *
  * @module
  */
-import { errnoCell, openLibc } from "../../shared/libc.ts";
-import { callAgain, SyscallError } from "../../shared/errno.ts";
-import { FD_SETSIZE } from "../../shared/constants.ts";
+import { errnoCell, openLibc } from "@echo-lab/shared/libc";
+import { callAgain, SyscallError } from "@echo-lab/shared/errno";
+import { FD_SETSIZE } from "@echo-lab/shared/constants";
 
 const libc = openLibc({
   select: {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FdSet, select } from "./select.ts";
-import { close, write } from "../../shared/socket.ts";
-import { libc } from "../../shared/libc.ts";
+import { close, write } from "@echo-lab/shared/socket";
+import { libc } from "@echo-lab/shared/libc";
 
 Deno.test("FdSet sets the bit the C macros would", () => {
   const set = new FdSet();

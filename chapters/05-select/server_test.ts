@@ -14,8 +14,8 @@ import {
   sleep,
   withTimeout,
 } from "../../tests/net.ts";
-import { raiseNoFileLimit } from "../../shared/rlimit.ts";
-import { FD_SETSIZE } from "../../shared/constants.ts";
+import { raiseNoFileLimit } from "@echo-lab/shared/rlimit";
+import { FD_SETSIZE } from "@echo-lab/shared/constants";
 
 const chapter = chapterNamed("05-select");
 /** How many concurrent clients each variant is shown to serve. */

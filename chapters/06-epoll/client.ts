@@ -8,21 +8,21 @@
  *
  * @module
  */
-import { ECHO_CLIENT, fatal, parseCli } from "../../shared/cli.ts";
+import { ECHO_CLIENT, fatal, parseCli } from "@echo-lab/shared/cli";
 import {
   EPOLL_CTL_ADD,
   EPOLL_CTL_DEL,
   EPOLL_CTL_MOD,
   EPOLLIN,
   EPOLLOUT,
-} from "../../shared/constants.ts";
+} from "@echo-lab/shared/constants";
 import {
   epollCreate1,
   epollCtl,
   EpollEvents,
   epollWait,
-} from "../../shared/epoll.ts";
-import { EPERM, SyscallError } from "../../shared/errno.ts";
+} from "@echo-lab/shared/epoll";
+import { EPERM, SyscallError } from "@echo-lab/shared/errno";
 import {
   close,
   connectTo,
@@ -32,7 +32,7 @@ import {
   send,
   setNonBlocking,
   writeAll,
-} from "../../shared/socket.ts";
+} from "@echo-lab/shared/socket";
 
 const { address } = parseCli(Deno.args, ECHO_CLIENT);
 

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { announceListening, fatal, parseCli } from "../../shared/cli.ts";
+import { announceListening, fatal, parseCli } from "@echo-lab/shared/cli";
 import {
   EPOLL_CTL_ADD,
   EPOLL_CTL_MOD,
@@ -24,17 +24,17 @@ import {
   EPOLLOUT,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
-} from "../../shared/constants.ts";
+} from "@echo-lab/shared/constants";
 import {
   epollCreate1,
   epollCtl,
   EpollEvents,
   epollWait,
-} from "../../shared/epoll.ts";
-import { ECONNABORTED, isPeerGone, SyscallError } from "../../shared/errno.ts";
-import { listenOrExit } from "../../shared/listen.ts";
-import { accept4, close, recv, send } from "../../shared/socket.ts";
-import { watchStopSignals } from "../../shared/stop_signal.ts";
+} from "@echo-lab/shared/epoll";
+import { ECONNABORTED, isPeerGone, SyscallError } from "@echo-lab/shared/errno";
+import { listenOrExit } from "@echo-lab/shared/listen";
+import { accept4, close, recv, send } from "@echo-lab/shared/socket";
+import { watchStopSignals } from "@echo-lab/shared/stop_signal";
 
 const { address, flags } = parseCli(Deno.args, {
   usage: "deno task server",

@@ -18,7 +18,7 @@ import {
   withTimeout,
   writeAll,
 } from "../../tests/net.ts";
-import { raiseNoFileLimit } from "../../shared/rlimit.ts";
+import { raiseNoFileLimit } from "@echo-lab/shared/rlimit";
 
 const chapter = chapterNamed("06-epoll");
 const CONNECTIONS = 5_000;

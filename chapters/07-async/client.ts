@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { ECHO_CLIENT, fatal, parseCli } from "../../shared/cli.ts";
+import { ECHO_CLIENT, fatal, parseCli } from "@echo-lab/shared/cli";
 
 const { address } = parseCli(Deno.args, ECHO_CLIENT);
 

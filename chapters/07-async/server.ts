@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { announceListening, fatal, parseCli } from "../../shared/cli.ts";
+import { announceListening, fatal, parseCli } from "@echo-lab/shared/cli";
 
 const { address } = parseCli(Deno.args, {
   usage: "deno task server",

@@ -8,14 +8,14 @@
  *
  * @module
  */
-import { ECHO_CLIENT, fatal, parseCli } from "../../shared/cli.ts";
+import { ECHO_CLIENT, fatal, parseCli } from "@echo-lab/shared/cli";
 import {
   close,
   connectTo,
   halfClose,
   recv,
   send,
-} from "../../shared/socket.ts";
+} from "@echo-lab/shared/socket";
 import { enableSigio, SignalLatch } from "./sigio.ts";
 
 const { address } = parseCli(Deno.args, ECHO_CLIENT);

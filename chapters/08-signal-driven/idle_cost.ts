@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { fatal, parseCli } from "../../shared/cli.ts";
+import { fatal, parseCli } from "@echo-lab/shared/cli";
 
 const { address, flags } = parseCli(Deno.args, {
   usage: "deno task idle-cost",

@@ -10,12 +10,12 @@
  * @module
  */
 import { setImmediate } from "node:timers";
-import { announceListening, fatal, parseCli } from "../../shared/cli.ts";
-import { listenOrExit } from "../../shared/listen.ts";
-import { accept4, close, recv, send } from "../../shared/socket.ts";
+import { announceListening, fatal, parseCli } from "@echo-lab/shared/cli";
+import { listenOrExit } from "@echo-lab/shared/listen";
+import { accept4, close, recv, send } from "@echo-lab/shared/socket";
 import { enableSigio, SignalLatch } from "./sigio.ts";
-import { isPeerGone } from "../../shared/errno.ts";
-import { SOCK_CLOEXEC, SOCK_NONBLOCK } from "../../shared/constants.ts";
+import { isPeerGone } from "@echo-lab/shared/errno";
+import { SOCK_CLOEXEC, SOCK_NONBLOCK } from "@echo-lab/shared/constants";
 
 const { address } = parseCli(Deno.args, {
   usage: "deno task server",

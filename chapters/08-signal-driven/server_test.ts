@@ -16,7 +16,7 @@ import {
   withTimeout,
   writeAll,
 } from "../../tests/net.ts";
-import { O_ASYNC, O_NONBLOCK } from "../../shared/constants.ts";
+import { O_ASYNC, O_NONBLOCK } from "@echo-lab/shared/constants";
 
 const chapter = chapterNamed("08-signal-driven");
 const SIGIO = 29;

@@ -13,7 +13,7 @@
  * @example
  * ```ts
  * import { enableSigio, SignalLatch } from "./sigio.ts";
- * import { accept4, close, openListener } from "../../shared/socket.ts";
+ * import { accept4, close, openListener } from "@echo-lab/shared/socket";
  *
  * // Catch SIGIO before any descriptor can raise it: by default it kills.
  * const sigio = new SignalLatch("SIGIO");
@@ -29,14 +29,14 @@
  *
  * @module
  */
-import { fcntl } from "../../shared/socket.ts";
+import { fcntl } from "@echo-lab/shared/socket";
 import {
   F_GETFL,
   F_SETFL,
   F_SETOWN,
   O_ASYNC,
   O_NONBLOCK,
-} from "../../shared/constants.ts";
+} from "@echo-lab/shared/constants";
 
 // #region enable
 /** Makes `fd` non-blocking and signal-driven: the kernel will send SIGIO to

@@ -9,14 +9,14 @@ import {
   recv,
   send,
   shutdown,
-} from "../../shared/socket.ts";
+} from "@echo-lab/shared/socket";
 import {
   F_GETFL,
   MSG_DONTWAIT,
   O_ASYNC,
   O_NONBLOCK,
   SHUT_WR,
-} from "../../shared/constants.ts";
+} from "@echo-lab/shared/constants";
 
 const LOOPBACK = { family: "ipv4", host: "127.0.0.1", port: 0 } as const;
 

@@ -13,12 +13,12 @@
  *
  * @module
  */
-import { ECHO_CLIENT, fatal, parseCli } from "../../shared/cli.ts";
-import { MSG_NOSIGNAL } from "../../shared/constants.ts";
-import { SyscallError } from "../../shared/errno.ts";
+import { ECHO_CLIENT, fatal, parseCli } from "@echo-lab/shared/cli";
+import { MSG_NOSIGNAL } from "@echo-lab/shared/constants";
+import { SyscallError } from "@echo-lab/shared/errno";
 import { IoBuffer, IoUring } from "./io_uring.ts";
-import { exitUnsupported } from "../../shared/platform.ts";
-import { connectTo, halfClose } from "../../shared/socket.ts";
+import { exitUnsupported } from "@echo-lab/shared/platform";
+import { connectTo, halfClose } from "@echo-lab/shared/socket";
 
 const { address } = parseCli(Deno.args, ECHO_CLIENT);
 

@@ -38,14 +38,14 @@
  *
  * @module
  */
-import { errnoCell, libc as shared, openLibc } from "../../shared/libc.ts";
+import { errnoCell, libc as shared, openLibc } from "@echo-lab/shared/libc";
 import {
   callAgain,
   check,
   EAGAIN,
   EBUSY,
   SyscallError,
-} from "../../shared/errno.ts";
+} from "@echo-lab/shared/errno";
 
 const libc = openLibc({
   // glibc has no io_uring wrappers, so these are syscall(2) with the call's

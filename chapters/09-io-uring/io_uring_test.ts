@@ -13,10 +13,10 @@ import {
   openListener,
   recv,
   sendAll,
-} from "../../shared/socket.ts";
-import { libc } from "../../shared/libc.ts";
-import { ECANCELED, EINVAL, ETIME } from "../../shared/errno.ts";
-import { SHUT_RDWR, SOCK_CLOEXEC } from "../../shared/constants.ts";
+} from "@echo-lab/shared/socket";
+import { libc } from "@echo-lab/shared/libc";
+import { ECANCELED, EINVAL, ETIME } from "@echo-lab/shared/errno";
+import { SHUT_RDWR, SOCK_CLOEXEC } from "@echo-lab/shared/constants";
 
 const O_CLOEXEC = 0o2000000;
 

@@ -14,14 +14,14 @@
  *
  * @module
  */
-import { announceListening, parseCli } from "../../shared/cli.ts";
-import { MSG_NOSIGNAL, SOCK_CLOEXEC } from "../../shared/constants.ts";
+import { announceListening, parseCli } from "@echo-lab/shared/cli";
+import { MSG_NOSIGNAL, SOCK_CLOEXEC } from "@echo-lab/shared/constants";
 import {
   ECONNABORTED,
   ECONNRESET,
   EPIPE,
   SyscallError,
-} from "../../shared/errno.ts";
+} from "@echo-lab/shared/errno";
 import {
   IoBuffer,
   IORING_ASYNC_CANCEL_ALL,
@@ -29,10 +29,10 @@ import {
   IoUring,
   timespec,
 } from "./io_uring.ts";
-import { exitUnsupported } from "../../shared/platform.ts";
-import { listenOrExit } from "../../shared/listen.ts";
-import { close } from "../../shared/socket.ts";
-import { watchStopSignals } from "../../shared/stop_signal.ts";
+import { exitUnsupported } from "@echo-lab/shared/platform";
+import { listenOrExit } from "@echo-lab/shared/listen";
+import { close } from "@echo-lab/shared/socket";
+import { watchStopSignals } from "@echo-lab/shared/stop_signal";
 
 const { address } = parseCli(Deno.args, {
   usage: "deno task server",

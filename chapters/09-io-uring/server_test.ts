@@ -25,7 +25,7 @@ import {
 } from "../../tests/net.ts";
 import { runClient } from "../../tests/client.ts";
 import { ioUringUnavailable } from "./io_uring.ts";
-import { raiseNoFileLimit } from "../../shared/rlimit.ts";
+import { raiseNoFileLimit } from "@echo-lab/shared/rlimit";
 
 const chapter = chapterNamed("09-io-uring");
 const SYS_io_uring_enter = 426; // x86_64 and aarch64 alike
