@@ -14,7 +14,7 @@
  * @module
  */
 import { findServers, type Reference, REFERENCES } from "./servers.ts";
-import { describeMachine, machineLine } from "./machine.ts";
+import { describeMachine, machineLine } from "@echo-lab/harness/machine";
 import { machineCpuSeconds } from "./proc.ts";
 import { Progress, summaryLine } from "./progress.ts";
 import { parseOptions } from "./options.ts";

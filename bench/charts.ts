@@ -12,7 +12,7 @@
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { join } from "node:path";
-import { machineLine } from "./machine.ts";
+import { machineLine } from "@echo-lab/harness/machine";
 import {
   type BenchResults,
   parseResults,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { RunningServer } from "../tests/process.ts";
+import type { RunningServer } from "@echo-lab/harness/process";
 import { treeUsage } from "./proc.ts";
 import { summarize } from "./stats.ts";
 import { describeErrors } from "./progress.ts";

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { descendants } from "../tests/process.ts";
+import { descendants } from "@echo-lab/harness/process";
 
 /** Resources used by a process and its descendants at one instant. */
 export interface TreeUsage {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { machineLine } from "./machine.ts";
+import { machineLine } from "@echo-lab/harness/machine";
 import {
   type BenchResults,
   parseResults,

@@ -5,6 +5,8 @@
  *
  * @module
  */
+import type { Machine } from "@echo-lab/harness/machine";
+export type { Machine };
 import type { Spread } from "./stats.ts";
 
 /** Failures by kind, e.g. `{ "closed by server": 3 }`. */
@@ -35,21 +37,6 @@ export interface LoadgenInfo {
   name: string;
   /** Its threads, each driving its share of the connections. */
   threads: number;
-}
-
-export interface Machine {
-  cpu: string;
-  cores: number;
-  memoryBytes: number;
-  kernel: string;
-  deno: string;
-  v8: string;
-  /** `node --version`, or null when absent. */
-  node: string | null;
-  /** `gcc --version` first line, or null when absent. */
-  gcc: string | null;
-  /** RLIMIT_NOFILE soft limit the servers inherit. */
-  noFileLimit: number;
 }
 
 export interface Settings {

@@ -11,13 +11,13 @@ import {
   discoverChapters,
   serverTasks,
   taskCommand,
-} from "../tests/chapters.ts";
+} from "@echo-lab/harness/chapters";
 import {
   type RunningServer,
   startProcess,
   startServer,
-} from "../tests/process.ts";
-import { firstLine } from "./machine.ts";
+} from "@echo-lab/harness/process";
+import { firstLine } from "@echo-lab/harness/machine";
 import { compileC } from "./gcc.ts";
 
 /** A server the bench can start as many times as it needs. */

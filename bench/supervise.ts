@@ -8,7 +8,7 @@ import {
   descendants,
   processState,
   type RunningServer,
-} from "../tests/process.ts";
+} from "@echo-lab/harness/process";
 import type { BenchServer } from "./servers.ts";
 import type { RunContext } from "./context.ts";
 

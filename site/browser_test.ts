@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { ROOT } from "../tests/chapters.ts";
+import { ROOT } from "@echo-lab/harness/chapters";
 import { buildSite } from "./build.ts";
 import { serveSite } from "./serve.ts";
 

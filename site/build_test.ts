@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join, posix } from "node:path";
-import { discoverChapters } from "../tests/chapters.ts";
+import { discoverChapters } from "@echo-lab/harness/chapters";
 import { buildSite } from "./build.ts";
 import { readText } from "./content.ts";
 import { textOf } from "./html.ts";

@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { discoverChapters, ROOT } from "../tests/chapters.ts";
+import { discoverChapters, ROOT } from "@echo-lab/harness/chapters";
 
 export { ROOT };
 

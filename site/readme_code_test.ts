@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { discoverChapters, ROOT } from "../tests/chapters.ts";
+import { discoverChapters, ROOT } from "@echo-lab/harness/chapters";
 
 Deno.test("TypeScript in the READMEs type-checks", async () => {
   const readmes = [

@@ -6,13 +6,17 @@
  * A new chapter folder is tested by existing.
  */
 import assert from "node:assert/strict";
-import { type Chapter, discoverChapters, serverTasks } from "./chapters.ts";
+import {
+  type Chapter,
+  discoverChapters,
+  serverTasks,
+} from "@echo-lab/harness/chapters";
 import {
   descendants,
   isAlive,
   type RunningServer,
   startServer,
-} from "./process.ts";
+} from "@echo-lab/harness/process";
 import {
   concat,
   connectSendAndReset,
@@ -26,8 +30,8 @@ import {
   sleep,
   withTimeout,
   writeAll,
-} from "./net.ts";
-import { runClient } from "./client.ts";
+} from "@echo-lab/harness/net";
+import { runClient } from "@echo-lab/harness/client";
 
 for (const chapter of discoverChapters()) {
   for (const task of serverTasks(chapter)) {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { discoverChapters, ROOT } from "./chapters.ts";
+import { discoverChapters, ROOT } from "@echo-lab/harness/chapters";
 
 const FIXTURE = join(ROOT, "shared/testdata/fake_os_fixture.ts");
 const MESSAGE = "this chapter needs Linux (this is darwin): " +

@@ -15,7 +15,7 @@ import {
   discoverChapters,
   serverTasks,
   taskCommand,
-} from "./chapters.ts";
+} from "@echo-lab/harness/chapters";
 import {
   descendants,
   explainFailure,
@@ -26,7 +26,7 @@ import {
   startServer,
   threadCount,
   usageOver,
-} from "./process.ts";
+} from "@echo-lab/harness/process";
 import {
   connectSendAndReset,
   dial,
@@ -38,8 +38,8 @@ import {
   sleep,
   withTimeout,
   writeAll,
-} from "./net.ts";
-import { runClient } from "./client.ts";
+} from "@echo-lab/harness/net";
+import { runClient } from "@echo-lab/harness/client";
 import {
   accept4,
   close,

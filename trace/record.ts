@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { type Chapter } from "../tests/chapters.ts";
-import { descendants, killTree, startServer } from "../tests/process.ts";
-import { sleep, withTimeout } from "../tests/net.ts";
+import { type Chapter } from "@echo-lab/harness/chapters";
+import { descendants, killTree, startServer } from "@echo-lab/harness/process";
+import { sleep, withTimeout } from "@echo-lab/harness/net";
 import { type Call, type Delivery, parseStrace } from "./strace.ts";
 import { type Mark, now, runScenario } from "./scenario.ts";
 import { TRACED_CALLS } from "./calls.ts";

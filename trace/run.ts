@@ -9,8 +9,8 @@
  * @module
  */
 import { join } from "node:path";
-import { discoverChapters } from "../tests/chapters.ts";
-import { describeMachine, machineLine } from "../bench/machine.ts";
+import { discoverChapters } from "@echo-lab/harness/chapters";
+import { describeMachine, machineLine } from "@echo-lab/harness/machine";
 import { record, straceWorks } from "./record.ts";
 import { summarize } from "./analyze.ts";
 import { excerpt } from "./excerpt.ts";

@@ -13,7 +13,7 @@ import {
   sleep,
   withTimeout,
   writeAll,
-} from "../tests/net.ts";
+} from "@echo-lab/harness/net";
 
 /** A client's bytes leaving (`send`) or its echo arriving back (`echo`). */
 export interface Mark {

@@ -4,7 +4,7 @@
  * promises. Skipped, with the reason, where strace cannot attach.
  */
 import assert from "node:assert/strict";
-import { discoverChapters } from "../tests/chapters.ts";
+import { discoverChapters } from "@echo-lab/harness/chapters";
 import { record, straceWorks } from "./record.ts";
 import { summarize } from "./analyze.ts";
 import { EXPECTATIONS, violations } from "./expectations.ts";

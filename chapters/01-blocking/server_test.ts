@@ -4,15 +4,15 @@
  * recv, so client B's bytes wait in the kernel until A leaves.
  */
 import assert from "node:assert/strict";
-import { chapterNamed } from "../../tests/chapters.ts";
-import { startServer } from "../../tests/process.ts";
+import { chapterNamed } from "@echo-lab/harness/chapters";
+import { startServer } from "@echo-lab/harness/process";
 import {
   dial,
   readExactly,
   sleep,
   withTimeout,
   writeAll,
-} from "../../tests/net.ts";
+} from "@echo-lab/harness/net";
 
 const chapter = chapterNamed("01-blocking");
 const bytes = (text: string) => new TextEncoder().encode(text);

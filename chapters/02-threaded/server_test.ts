@@ -5,8 +5,12 @@
  * Worker asleep in recv without hanging.
  */
 import assert from "node:assert/strict";
-import { chapterNamed } from "../../tests/chapters.ts";
-import { fdCount, startServer, threadSyscalls } from "../../tests/process.ts";
+import { chapterNamed } from "@echo-lab/harness/chapters";
+import {
+  fdCount,
+  startServer,
+  threadSyscalls,
+} from "@echo-lab/harness/process";
 import {
   dialMany,
   readExactly,
@@ -14,7 +18,7 @@ import {
   sleep,
   withTimeout,
   writeAll,
-} from "../../tests/net.ts";
+} from "@echo-lab/harness/net";
 import { WORKER_FDS } from "./fd_budget.ts";
 
 const chapter = chapterNamed("02-threaded");

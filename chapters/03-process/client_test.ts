@@ -3,9 +3,9 @@
  * two processes notices first, the reader gets one line and exit status 1.
  */
 import assert from "node:assert/strict";
-import { chapterNamed } from "../../tests/chapters.ts";
-import { runClient } from "../../tests/client.ts";
-import { randomBytes, readToEnd } from "../../tests/net.ts";
+import { chapterNamed } from "@echo-lab/harness/chapters";
+import { runClient } from "@echo-lab/harness/client";
+import { randomBytes, readToEnd } from "@echo-lab/harness/net";
 
 const chapter = chapterNamed("03-process");
 const input = randomBytes(4 * 1024 * 1024, 5);

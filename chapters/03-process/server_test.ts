@@ -5,12 +5,12 @@
  * crash nor a stop leaves a zombie or an orphan behind.
  */
 import assert from "node:assert/strict";
-import { chapterNamed } from "../../tests/chapters.ts";
+import { chapterNamed } from "@echo-lab/harness/chapters";
 import {
   descendants,
   type RunningServer,
   startServer,
-} from "../../tests/process.ts";
+} from "@echo-lab/harness/process";
 import {
   dial,
   expectEcho,
@@ -18,7 +18,7 @@ import {
   sleep,
   withTimeout,
   writeAll,
-} from "../../tests/net.ts";
+} from "@echo-lab/harness/net";
 
 const chapter = chapterNamed("03-process");
 

@@ -5,9 +5,9 @@
  * it found it, whether it ends at end of file or by Ctrl-C.
  */
 import assert from "node:assert/strict";
-import { chapterNamed, taskCommand } from "../../tests/chapters.ts";
-import { descendants, isAlive, startServer } from "../../tests/process.ts";
-import { sleep, withTimeout } from "../../tests/net.ts";
+import { chapterNamed, taskCommand } from "@echo-lab/harness/chapters";
+import { descendants, isAlive, startServer } from "@echo-lab/harness/process";
+import { sleep, withTimeout } from "@echo-lab/harness/net";
 import { O_NONBLOCK } from "@echo-lab/shared/constants";
 
 const chapter = chapterNamed("04-nonblocking");

@@ -3,15 +3,15 @@
  * by side, and it never sleeps, not even when every client is silent.
  */
 import assert from "node:assert/strict";
-import { chapterNamed } from "../../tests/chapters.ts";
-import { startServer, threadCount, usageOver } from "../../tests/process.ts";
+import { chapterNamed } from "@echo-lab/harness/chapters";
+import { startServer, threadCount, usageOver } from "@echo-lab/harness/process";
 import {
   dialMany,
   expectEcho,
   expectOwnEcho,
   expectOwnEchoes,
   sleep,
-} from "../../tests/net.ts";
+} from "@echo-lab/harness/net";
 
 const chapter = chapterNamed("04-nonblocking");
 

@@ -4,14 +4,14 @@
  * half-closes and still prints everything the server had in flight.
  */
 import assert from "node:assert/strict";
-import { chapterNamed, taskCommand } from "../../tests/chapters.ts";
-import { startServer } from "../../tests/process.ts";
+import { chapterNamed, taskCommand } from "@echo-lab/harness/chapters";
+import { startServer } from "@echo-lab/harness/process";
 import {
   concat,
   equalBytes,
   randomBytes,
   withTimeout,
-} from "../../tests/net.ts";
+} from "@echo-lab/harness/net";
 
 const chapter = chapterNamed("05-select");
 

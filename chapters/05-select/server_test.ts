@@ -4,8 +4,8 @@
  * poll(2) does not.
  */
 import assert from "node:assert/strict";
-import { chapterNamed } from "../../tests/chapters.ts";
-import { startServer, threadCount, usageOver } from "../../tests/process.ts";
+import { chapterNamed } from "@echo-lab/harness/chapters";
+import { startServer, threadCount, usageOver } from "@echo-lab/harness/process";
 import {
   dialMany,
   expectEcho,
@@ -13,7 +13,7 @@ import {
   expectOwnEchoes,
   sleep,
   withTimeout,
-} from "../../tests/net.ts";
+} from "@echo-lab/harness/net";
 import { raiseNoFileLimit } from "@echo-lab/shared/rlimit";
 import { FD_SETSIZE } from "@echo-lab/shared/constants";
 

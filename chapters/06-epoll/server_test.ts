@@ -4,8 +4,8 @@
  * (`server`) and edge-triggered (`server:edge`).
  */
 import assert from "node:assert/strict";
-import { chapterNamed } from "../../tests/chapters.ts";
-import { startServer, threadCount, usageOver } from "../../tests/process.ts";
+import { chapterNamed } from "@echo-lab/harness/chapters";
+import { startServer, threadCount, usageOver } from "@echo-lab/harness/process";
 import {
   dial,
   dialMany,
@@ -17,7 +17,7 @@ import {
   sleep,
   withTimeout,
   writeAll,
-} from "../../tests/net.ts";
+} from "@echo-lab/harness/net";
 import { raiseNoFileLimit } from "@echo-lab/shared/rlimit";
 
 const chapter = chapterNamed("06-epoll");

@@ -4,8 +4,8 @@
  * nothing happens, and a stalled echo resumes on the kernel's signal alone.
  */
 import assert from "node:assert/strict";
-import { chapterNamed } from "../../tests/chapters.ts";
-import { startServer, usageOver } from "../../tests/process.ts";
+import { chapterNamed } from "@echo-lab/harness/chapters";
+import { startServer, usageOver } from "@echo-lab/harness/process";
 import {
   dial,
   dialMany,
@@ -15,7 +15,7 @@ import {
   sleep,
   withTimeout,
   writeAll,
-} from "../../tests/net.ts";
+} from "@echo-lab/harness/net";
 import { O_ASYNC, O_NONBLOCK } from "@echo-lab/shared/constants";
 
 const chapter = chapterNamed("08-signal-driven");

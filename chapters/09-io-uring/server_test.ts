@@ -6,14 +6,14 @@
  * server says so in one line, and these tests are skipped with the reason.
  */
 import assert from "node:assert/strict";
-import { chapterNamed, taskCommand } from "../../tests/chapters.ts";
+import { chapterNamed, taskCommand } from "@echo-lab/harness/chapters";
 import {
   fdCount,
   type RunningServer,
   startServer,
   threadCount,
   threadSyscalls,
-} from "../../tests/process.ts";
+} from "@echo-lab/harness/process";
 import {
   dial,
   dialMany,
@@ -22,8 +22,8 @@ import {
   sleep,
   withTimeout,
   writeAll,
-} from "../../tests/net.ts";
-import { runClient } from "../../tests/client.ts";
+} from "@echo-lab/harness/net";
+import { runClient } from "@echo-lab/harness/client";
 import { ioUringUnavailable } from "./io_uring.ts";
 import { raiseNoFileLimit } from "@echo-lab/shared/rlimit";
 

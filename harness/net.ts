@@ -39,7 +39,10 @@ export async function writeAll(
 }
 
 /** Reads exactly `n` bytes (rejects on EOF before that). */
-export async function readExactly(conn: Deno.Conn, n: number) {
+export async function readExactly(
+  conn: Deno.Conn,
+  n: number,
+): Promise<Uint8Array> {
   const out = new Uint8Array(n);
   for (let off = 0; off < n;) {
     const got = await conn.read(out.subarray(off));

@@ -4,7 +4,22 @@
  *
  * @module
  */
-import type { Machine } from "./results.ts";
+
+/** What a run was measured on. */
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryBytes: number;
+  kernel: string;
+  deno: string;
+  v8: string;
+  /** `node --version`, or null when absent. */
+  node: string | null;
+  /** `gcc --version` first line, or null when absent. */
+  gcc: string | null;
+  /** RLIMIT_NOFILE soft limit the servers inherit. */
+  noFileLimit: number;
+}
 
 /** CPU, cores, memory, kernel, runtimes and the fd limit of this machine. */
 export async function describeMachine(): Promise<Machine> {
