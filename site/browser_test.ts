@@ -40,7 +40,7 @@ Deno.test({
   sanitizeResources: false,
   async fn(t) {
     const outDir = await Deno.makeTempDir({ prefix: "echo-lab-site-" });
-    const report = buildSite(outDir);
+    const report = await buildSite(outDir);
     const pages = report.pages.filter((p) => p.path.startsWith("chapters/"));
     const chapters = pages.map((p) => p.path);
     // A written chapter (with listings) with a neighbour on each side.

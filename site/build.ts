@@ -38,8 +38,8 @@ export interface BuildReport {
 }
 
 /** Builds the site into `outDir` (emptied first). */
-export function buildSite(outDir: string = DIST): BuildReport {
-  const chapters = loadChapters();
+export async function buildSite(outDir: string = DIST): Promise<BuildReport> {
+  const chapters = await loadChapters();
   const targets = new Map<string, string>(); // repository path → site path
   const copies = new Map<string, string>(); // site path → repository path
   const pending: string[] = [];
@@ -137,7 +137,7 @@ export function logBuild(report: BuildReport, started: number): void {
 if (import.meta.main) {
   const started = performance.now();
   try {
-    logBuild(buildSite(), started);
+    logBuild(await buildSite(), started);
   } catch (error) {
     console.error(`error: ${(error as Error).message}`);
     Deno.exit(1);

@@ -23,7 +23,7 @@ function walk(dir: string, prefix = ""): string[] {
 Deno.test("the site builds and every page holds together", async (t) => {
   const outDir = await Deno.makeTempDir({ prefix: "echo-lab-site-" });
   try {
-    const report = buildSite(outDir);
+    const report = await buildSite(outDir);
     const files = walk(outDir);
     const html = new Map(
       files.filter((f) => f.endsWith(".html")).map((

@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { discoverChapters, ROOT } from "@echo-lab/harness/chapters";
+import { type ChapterFacts, loadFacts } from "@echo-lab/harness/facts";
 
 export { ROOT };
 
@@ -36,27 +37,33 @@ export interface Chapter {
   /** The README without its front matter. */
   body: string;
   tasks: Record<string, string>;
+  /** What its `chapter.ts` states: family, trace promise, sequence. */
+  facts: ChapterFacts;
 }
 
 /** Every chapter with a deno.json, in reading order. */
-export function loadChapters(): Chapter[] {
-  return discoverChapters().map(({ name, tasks }) => {
-    const dir = `chapters/${name}`;
-    const readme = `${dir}/README.md`;
-    const text = readText(readme);
-    const { meta, body } = text === null
-      ? { meta: {}, body: "" }
-      : splitFrontMatter(text, readme);
-    return {
-      slug: name,
-      number: name.match(/^\d+/)?.[0] ?? "",
-      dir,
-      readme: text === null ? null : readme,
-      meta,
-      body,
-      tasks,
-    };
-  });
+export function loadChapters(): Promise<Chapter[]> {
+  return Promise.all(
+    discoverChapters().map(async (chapter) => {
+      const { name, tasks } = chapter;
+      const dir = `chapters/${name}`;
+      const readme = `${dir}/README.md`;
+      const text = readText(readme);
+      const { meta, body } = text === null
+        ? { meta: {}, body: "" }
+        : splitFrontMatter(text, readme);
+      return {
+        slug: name,
+        number: name.match(/^\d+/)?.[0] ?? "",
+        dir,
+        readme: text === null ? null : readme,
+        meta,
+        body,
+        tasks,
+        facts: await loadFacts(chapter),
+      };
+    }),
+  );
 }
 
 /** A chapter's display title, e.g. `07 · Async I/O with Deno`. */

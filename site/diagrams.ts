@@ -1,5 +1,6 @@
 /**
- * SVG figures drawn at build time from the data in `models.ts`: one sequence
+ * SVG figures drawn at build time from the chapters' sequences (each
+ * chapter's `chapter.ts`, typed by `@echo-lab/harness/sequence`): one sequence
  * diagram per model (application and kernel lanes, the two phases of a read)
  * and the classic five-model comparison. Colours come from CSS classes, so
  * the figures follow the page into dark mode.
@@ -7,14 +8,37 @@
  * @module
  */
 import { escapeHtml } from "./html.ts";
-import {
-  type AppState,
-  FIVE_MODELS,
-  type Moment,
-  type Phase,
-  type Sequence,
-  SEQUENCES,
-} from "./models.ts";
+import type {
+  AppState,
+  Moment,
+  Phase,
+  Sequence,
+} from "@echo-lab/harness/sequence";
+import { type ChapterFacts, FAMILIES } from "@echo-lab/harness/facts";
+
+/** One column of the five-model figure: a family, the chapters that build
+ * it, and the first one's sequence. */
+interface Column {
+  title: string;
+  chapters: string;
+  seq: Sequence;
+}
+
+/** The families in the classic order, each with its chapters (`number`s in
+ * reading order) and the sequence of the first. */
+function columns(
+  chapters: { number: string; facts: ChapterFacts }[],
+): Column[] {
+  return FAMILIES.flatMap((family) => {
+    const members = chapters.filter((c) => c.facts.family === family);
+    if (members.length === 0) return [];
+    return [{
+      title: family,
+      chapters: members.map((c) => c.number).join(" "),
+      seq: members[0].facts.sequence,
+    }];
+  });
+}
 
 const PHASE_LABEL: Record<Phase, string> = {
   wait: "1 · wait for data",
@@ -101,9 +125,13 @@ export function sequenceDiagram(seq: Sequence, id: string): string {
 }
 
 /** The five models side by side, each as the application's timeline across
- * the two phases of a read. */
-export function fiveModelFigure(id: string): string {
-  const gutter = 40, colW = 164, W = gutter + FIVE_MODELS.length * colW;
+ * the two phases of a read, with the chapters that build each. */
+export function fiveModelFigure(
+  id: string,
+  chapters: { number: string; facts: ChapterFacts }[],
+): string {
+  const models = columns(chapters);
+  const gutter = 40, colW = 164, W = gutter + models.length * colW;
   const bandY: Record<Phase, [number, number]> = {
     wait: [70, 320],
     copy: [320, 430],
@@ -121,8 +149,8 @@ export function fiveModelFigure(id: string): string {
       }) rotate(-90)" text-anchor="middle">${PHASE_LABEL[phase]}</text>`,
     );
   }
-  FIVE_MODELS.forEach((col, c) => {
-    const seq = SEQUENCES[col.model];
+  models.forEach((col, c) => {
+    const seq = col.seq;
     const x0 = gutter + c * colW, barX = x0 + colW - 22;
     parts.push(
       `<text class="d-lane" x="${x0 + colW / 2}" y="26" text-anchor="middle">${
@@ -176,8 +204,8 @@ export function fiveModelFigure(id: string): string {
     brace(gutter + 4 * colW, W, "asynchronous"),
     legend(544, W),
   );
-  const desc = FIVE_MODELS.map((col) =>
-    `${col.title} (chapters ${col.chapters}): ${SEQUENCES[col.model].gist}`
+  const desc = models.map((col) =>
+    `${col.title} (chapters ${col.chapters}): ${col.seq.gist}`
   ).join(" ");
   return svg(
     id,

@@ -21,7 +21,6 @@ import {
   notesList,
 } from "./fragments.ts";
 import { codeBlock, type Rendered, renderMarkdown } from "./markdown.ts";
-import { sequenceFor } from "./models.ts";
 import {
   type BenchView,
   loadTrace,
@@ -58,7 +57,11 @@ export function homePage(site: SiteContext): Page {
       page: path,
       resolve: site.resolve,
       directives: {
-        figure: () => figure(fiveModelFigure("five-models"), fiveModelCaption),
+        figure: () =>
+          figure(
+            fiveModelFigure("five-models", site.chapters),
+            fiveModelCaption,
+          ),
         map: () => modelMap(site.chapters, path),
         comparison: () => comparisonTable(site.chapters, path, site.bench),
         chapters: () => chapterList(site.chapters, path),
@@ -106,16 +109,12 @@ export function chapterPageFor(site: SiteContext, index: number): Page {
 
   // Facts after the title; the model's diagram after the introduction.
   body = insertAfter(body, "</h1>", glance(chapter, path, site));
-  const seq = sequenceFor(chapter.slug);
-  if (seq) {
-    const svg = figure(
-      sequenceDiagram(seq, `seq-${chapter.slug}`),
-      `One read under ${seq.name}. ${seq.gist}`,
-    );
-    body = body.includes("<h2")
-      ? body.replace("<h2", `${svg}\n<h2`)
-      : body + svg;
-  }
+  const seq = chapter.facts.sequence;
+  const svg = figure(
+    sequenceDiagram(seq, `seq-${chapter.slug}`),
+    `One read under ${seq.name}. ${seq.gist}`,
+  );
+  body = body.includes("<h2") ? body.replace("<h2", `${svg}\n<h2`) : body + svg;
   body += traceSection(loadTrace(chapter.slug), site, path);
   body += benchSection(site, chapter.slug, path);
 

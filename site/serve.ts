@@ -64,7 +64,7 @@ if (import.meta.main) {
       }
     }
     const started = performance.now();
-    logBuild(buildSite(), started);
+    logBuild(await buildSite(), started);
     serveSite(DIST, port, (url) => console.log(`serving the site on ${url}`));
   } catch (error) {
     fatal(

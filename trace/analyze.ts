@@ -6,7 +6,8 @@
  */
 import { type Call, firstFd } from "./strace.ts";
 import type { Recording } from "./record.ts";
-import { READINESS_WAITS, TRANSFERS } from "./calls.ts";
+import { READINESS_WAITS } from "@echo-lab/harness/facts";
+import { TRANSFERS } from "./calls.ts";
 
 /** A call counts as a sleep when the thread spent this long inside it. */
 export const SLEEP_SECONDS = 0.005;

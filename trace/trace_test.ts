@@ -5,25 +5,20 @@
  */
 import assert from "node:assert/strict";
 import { discoverChapters } from "@echo-lab/harness/chapters";
+import { loadFacts } from "@echo-lab/harness/facts";
 import { record, straceWorks } from "./record.ts";
 import { summarize } from "./analyze.ts";
-import { EXPECTATIONS, violations } from "./expectations.ts";
+import { violations } from "./expectations.ts";
 
 const unavailable = await straceWorks();
 if (unavailable) console.warn(`trace tests skipped: ${unavailable}`);
 
 for (const chapter of discoverChapters()) {
-  const expectation = EXPECTATIONS[chapter.name];
+  const expectation = (await loadFacts(chapter)).trace;
   Deno.test({
-    name: `${chapter.name} trace: ${
-      expectation?.claim ?? "(no promise declared)"
-    }`,
+    name: `${chapter.name} trace: ${expectation.claim}`,
     ignore: unavailable !== null,
     async fn() {
-      assert.ok(
-        expectation,
-        `add ${chapter.name}'s promise to trace/expectations.ts`,
-      );
       const summary = summarize(await record(chapter));
       assert.deepEqual(
         violations(expectation, summary),

@@ -1,0 +1,26 @@
+/**
+ * What this chapter states about itself, for the tracer and the site: see
+ * `@echo-lab/harness/facts`.
+ *
+ * @module
+ */
+import {
+  ACCEPTS,
+  type ChapterFacts,
+  READINESS_WAITS,
+} from "@echo-lab/harness/facts";
+import { blockingRead } from "@echo-lab/harness/sequence";
+
+export const facts: ChapterFacts = {
+  family: "blocking",
+  trace: {
+    claim:
+      "the main thread sleeps in accept and in recv, and never waits on many sockets at once",
+    sleeps: [{ calls: ACCEPTS, on: "main" }, {
+      calls: ["recvfrom"],
+      on: "main",
+    }],
+    neverSleeps: [...READINESS_WAITS, "io_uring_enter"],
+  },
+  sequence: blockingRead("application (one thread)", "asleep in recv()"),
+};

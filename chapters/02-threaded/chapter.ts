@@ -1,0 +1,28 @@
+/**
+ * What this chapter states about itself, for the tracer and the site: see
+ * `@echo-lab/harness/facts`.
+ *
+ * @module
+ */
+import { ACCEPTS, type ChapterFacts } from "@echo-lab/harness/facts";
+import { blockingRead } from "@echo-lab/harness/sequence";
+
+export const facts: ChapterFacts = {
+  family: "blocking",
+  trace: {
+    claim:
+      "the main thread sleeps in accept while several worker threads sleep in recv at the same time",
+    sleeps: [{ calls: ACCEPTS, on: "main" }, {
+      calls: ["recvfrom"],
+      on: "thread",
+      atLeast: 2,
+    }],
+  },
+  sequence: {
+    ...blockingRead(
+      "one thread per connection",
+      "this thread sleeps; the others run",
+    ),
+    name: "blocking I/O, one thread per connection",
+  },
+};

@@ -1,0 +1,23 @@
+/**
+ * What this chapter states about itself, for the tracer and the site: see
+ * `@echo-lab/harness/facts`.
+ *
+ * @module
+ */
+import { ACCEPTS, type ChapterFacts } from "@echo-lab/harness/facts";
+import { blockingRead } from "@echo-lab/harness/sequence";
+
+export const facts: ChapterFacts = {
+  family: "blocking",
+  trace: {
+    claim: "several worker processes each sleep in accept or recv on their own",
+    sleeps: [{ calls: [...ACCEPTS, "recvfrom"], on: "process", atLeast: 2 }],
+  },
+  sequence: {
+    ...blockingRead(
+      "one process per connection",
+      "this process sleeps; the others run",
+    ),
+    name: "blocking I/O, one process per connection",
+  },
+};

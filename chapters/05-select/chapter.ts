@@ -1,0 +1,19 @@
+/**
+ * What this chapter states about itself, for the tracer and the site: see
+ * `@echo-lab/harness/facts`.
+ *
+ * @module
+ */
+import { ACCEPTS, type ChapterFacts } from "@echo-lab/harness/facts";
+import { readinessRead } from "@echo-lab/harness/sequence";
+
+export const facts: ChapterFacts = {
+  family: "I/O multiplexing",
+  trace: {
+    claim:
+      "the main thread sleeps in select for every socket at once; accept and recv never sleep",
+    sleeps: [{ calls: ["select", "pselect6"], on: "main" }],
+    neverSleeps: [...ACCEPTS, "recvfrom"],
+  },
+  sequence: readinessRead("select()", "scans every fd, none ready: sleeps"),
+};

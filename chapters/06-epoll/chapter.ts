@@ -1,0 +1,18 @@
+/**
+ * What this chapter states about itself, for the tracer and the site: see
+ * `@echo-lab/harness/facts`.
+ *
+ * @module
+ */
+import { ACCEPTS, type ChapterFacts } from "@echo-lab/harness/facts";
+import { readinessRead } from "@echo-lab/harness/sequence";
+
+export const facts: ChapterFacts = {
+  family: "I/O multiplexing",
+  trace: {
+    claim: "the main thread sleeps in epoll_wait; accept and recv never sleep",
+    sleeps: [{ calls: ["epoll_wait", "epoll_pwait"], on: "main" }],
+    neverSleeps: [...ACCEPTS, "recvfrom", "poll", "select", "pselect6"],
+  },
+  sequence: readinessRead("epoll_wait()", "ready list empty: sleeps"),
+};
