@@ -170,7 +170,7 @@ export function recv(fd: number, buffer: Uint8Array, flags = 0): number | null {
   for (;;) {
     const n = libc.recv(fd, buffer, sizeT(buffer.byteLength), flags);
     if (n >= 0n) return Number(n);
-    if (!interrupted("recv", errnoCell[0])) return null;
+    if (!callAgainOrThrow("recv", errnoCell[0])) return null;
   }
 }
 // #endregion
@@ -194,7 +194,7 @@ export function send(
   for (;;) {
     const n = libc.send(fd, buffer, sizeT(length), flags | MSG_NOSIGNAL);
     if (n >= 0n) return Number(n);
-    if (!interrupted("send", errnoCell[0])) return null;
+    if (!callAgainOrThrow("send", errnoCell[0])) return null;
   }
 }
 
@@ -203,7 +203,7 @@ export function read(fd: number, buffer: Uint8Array): number | null {
   for (;;) {
     const n = libc.read(fd, buffer, sizeT(buffer.byteLength));
     if (n >= 0n) return Number(n);
-    if (!interrupted("read", errnoCell[0])) return null;
+    if (!callAgainOrThrow("read", errnoCell[0])) return null;
   }
 }
 
@@ -212,7 +212,7 @@ export function write(fd: number, buffer: Uint8Array): number | null {
   for (;;) {
     const n = libc.write(fd, buffer, sizeT(buffer.byteLength));
     if (n >= 0n) return Number(n);
-    if (!interrupted("write", errnoCell[0])) return null;
+    if (!callAgainOrThrow("write", errnoCell[0])) return null;
   }
 }
 
@@ -330,10 +330,10 @@ function sizeT(length: number): bigint {
 }
 
 /** After a transfer returned -1 with errno `code` (read by the caller before
- * this call: see `errnoCell`): true when it should be made again (EINTR, or
- * errno overwritten: see `callAgain`), false on EAGAIN (nothing to move
- * now); any other errno is thrown as `call`'s error. */
-function interrupted(call: string, code: number): boolean {
+ * this call: see `errnoCell`): true when the call should be made again
+ * (EINTR, or errno overwritten: see `callAgain`), false on EAGAIN (nothing to
+ * move now); any other errno is thrown as `call`'s error. */
+function callAgainOrThrow(call: string, code: number): boolean {
   if (callAgain(code)) return true;
   if (code === EAGAIN) return false;
   throw new SyscallError(call, code);

@@ -60,7 +60,9 @@ announceListening(listener.address);
 // #endregion
 
 // #region stop
-// The master never blocks its thread, so signal listeners run promptly here.
+// The master never blocks its thread, so signal listeners run promptly here,
+// and a flag does what the watchdog thread of the blocking chapters
+// (shared/stop_signal.ts) does for a thread asleep in a syscall.
 // Workers have none: SIGTERM ends them at once, and the kernel closes their
 // sockets. Shutting the listener down refuses new clients and wakes the
 // per-connection master's wait for one.

@@ -59,7 +59,7 @@ async function acceptNext(listener: number): Promise<number> {
       const conn = accept4(listener);
       if (conn !== null) return conn;
     } catch (error) {
-      if (!isPassing(error)) throw error;
+      if (!endsOnlyThisAccept(error)) throw error;
       console.error(`worker ${Deno.pid}: ${(error as Error).message}`);
       // Out of descriptors, the connection is still queued and accept would
       // fail again at once: wait instead of spinning.
@@ -71,7 +71,7 @@ async function acceptNext(listener: number): Promise<number> {
 /** Errors that end one accept, not the worker: the client gave up before we
  * got to it (ECONNABORTED, EPROTO), or this process or the whole system is
  * out of descriptors or buffers for a moment. */
-function isPassing(error: unknown): boolean {
+function endsOnlyThisAccept(error: unknown): boolean {
   return error instanceof SyscallError &&
     [ECONNABORTED, EPROTO, EMFILE, ENFILE, ENOBUFS, ENOMEM].includes(
       error.errno,

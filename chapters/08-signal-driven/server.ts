@@ -60,7 +60,9 @@ let acceptPausedUntil = 0;
 
 // #region stop
 // Nothing in this program blocks the thread, so SIGINT and SIGTERM listeners
-// run as promptly as the SIGIO one: they raise a flag and wake the loop.
+// run as promptly as the SIGIO one: they raise a flag and wake the loop. No
+// watchdog thread (shared/stop_signal.ts), which only a thread asleep in a
+// syscall needs.
 let stopping = false;
 function stop() {
   stopping = true;
