@@ -1,6 +1,7 @@
 /**
- * Numeric constants from the Linux headers (`<sys/socket.h>`, `<fcntl.h>`,
- * `<poll.h>`, `<sys/epoll.h>`), with the values x86_64 and aarch64 share.
+ * Numeric constants from the Linux headers (`<sys/socket.h>`, `<fcntl.h>`),
+ * with the values x86_64 and aarch64 share. The constants of poll and epoll
+ * live in poll.ts and epoll.ts, beside the calls that take them.
  *
  * @module
  */
@@ -50,28 +51,3 @@ export const F_SETSIG = 10;
 export const FD_CLOEXEC = 1;
 export const O_NONBLOCK = 0o4000;
 export const O_ASYNC = 0o20000;
-
-// poll(2)
-export const POLLIN = 0x001;
-export const POLLPRI = 0x002;
-export const POLLOUT = 0x004;
-export const POLLERR = 0x008;
-export const POLLHUP = 0x010;
-export const POLLNVAL = 0x020;
-export const POLLRDHUP = 0x2000;
-
-// epoll(7)
-export const EPOLL_CLOEXEC = 0o2000000;
-export const EPOLL_CTL_ADD = 1;
-export const EPOLL_CTL_DEL = 2;
-export const EPOLL_CTL_MOD = 3;
-export const EPOLLIN = 0x001;
-export const EPOLLOUT = 0x004;
-export const EPOLLERR = 0x008;
-export const EPOLLHUP = 0x010;
-export const EPOLLRDHUP = 0x2000;
-export const EPOLLET = 1 << 31;
-
-// select(2)
-/** select(2) takes fixed-size bitmaps of this many descriptors. */
-export const FD_SETSIZE = 1024;

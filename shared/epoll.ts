@@ -9,8 +9,14 @@
  *
  * @example
  * ```ts
- * import { epollCreate1, epollCtl, EpollEvents, epollWait } from "./epoll.ts";
- * import { EPOLL_CTL_ADD, EPOLLIN } from "./constants.ts";
+ * import {
+ *   EPOLL_CTL_ADD,
+ *   epollCreate1,
+ *   epollCtl,
+ *   EpollEvents,
+ *   EPOLLIN,
+ *   epollWait,
+ * } from "./epoll.ts";
  * const epfd = epollCreate1();
  * epollCtl(epfd, EPOLL_CTL_ADD, 0, EPOLLIN); // stdin
  * const events = new EpollEvents(64);
@@ -22,7 +28,18 @@
  */
 import { errnoCell, libc } from "./libc.ts";
 import { callAgain, check, SyscallError } from "./errno.ts";
-import { EPOLL_CLOEXEC } from "./constants.ts";
+
+// epoll(7) flags and event bits, <sys/epoll.h>
+export const EPOLL_CLOEXEC = 0o2000000;
+export const EPOLL_CTL_ADD = 1;
+export const EPOLL_CTL_DEL = 2;
+export const EPOLL_CTL_MOD = 3;
+export const EPOLLIN = 0x001;
+export const EPOLLOUT = 0x004;
+export const EPOLLERR = 0x008;
+export const EPOLLHUP = 0x010;
+export const EPOLLRDHUP = 0x2000;
+export const EPOLLET = 1 << 31;
 
 // #region layout
 /** sizeof(struct epoll_event) on this machine. */

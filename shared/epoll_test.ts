@@ -1,20 +1,18 @@
 import assert from "node:assert/strict";
 import {
+  EPOLL_CTL_ADD,
+  EPOLL_CTL_DEL,
+  EPOLL_CTL_MOD,
   EPOLL_EVENT_SIZE,
   epollCreate1,
   epollCtl,
+  EPOLLET,
   EpollEvents,
+  EPOLLIN,
   epollWait,
 } from "./epoll.ts";
 import { libc } from "./libc.ts";
 import { close, read, write } from "./socket.ts";
-import {
-  EPOLL_CTL_ADD,
-  EPOLL_CTL_DEL,
-  EPOLL_CTL_MOD,
-  EPOLLET,
-  EPOLLIN,
-} from "./constants.ts";
 
 /** `struct epoll_event` as the kernel headers define it: packed on x86_64,
  * naturally aligned on aarch64. [size, offset of data] */

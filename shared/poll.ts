@@ -3,8 +3,7 @@
  *
  * @example
  * ```ts
- * import { poll, PollFds } from "./poll.ts";
- * import { POLLIN } from "./constants.ts";
+ * import { poll, POLLIN, PollFds } from "./poll.ts";
  * const fds = new PollFds(1);
  * fds.set(0, 0, POLLIN); // watch stdin
  * const ready = poll(fds, 1, 0); // timeout 0: just ask, don't sleep
@@ -15,6 +14,15 @@
  */
 import { errnoCell, libc } from "./libc.ts";
 import { callAgain, SyscallError } from "./errno.ts";
+
+// poll(2) event bits, <poll.h>
+export const POLLIN = 0x001;
+export const POLLPRI = 0x002;
+export const POLLOUT = 0x004;
+export const POLLERR = 0x008;
+export const POLLHUP = 0x010;
+export const POLLNVAL = 0x020;
+export const POLLRDHUP = 0x2000;
 
 // #region pollfd
 /** `struct pollfd { int fd; short events; short revents; }`: 8 bytes each,

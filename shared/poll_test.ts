@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { PollFds, pollOffThread } from "./poll.ts";
+import { PollFds, POLLHUP, POLLIN, pollOffThread } from "./poll.ts";
 import { close, openListener, shutdown } from "./socket.ts";
-import { POLLHUP, POLLIN, SHUT_RDWR } from "./constants.ts";
+import { SHUT_RDWR } from "./constants.ts";
 
 Deno.test("pollOffThread: the event loop runs while it waits; shutdown wakes it", async () => {
   const listener = openListener({ family: "ipv4", host: "127.0.0.1", port: 0 });

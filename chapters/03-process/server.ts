@@ -20,9 +20,8 @@
 import { announceListening, parseCli } from "@echo-lab/shared/cli";
 import { listenOrExit } from "@echo-lab/shared/listen";
 import { accept4, close, shutdown } from "@echo-lab/shared/socket";
-import { PollFds, pollOffThread } from "@echo-lab/shared/poll";
+import { PollFds, POLLIN, pollOffThread } from "@echo-lab/shared/poll";
 import {
-  POLLIN,
   SHUT_RDWR,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,

@@ -17,15 +17,15 @@
  * @module
  */
 import {
-  FD_SETSIZE,
+  poll,
   POLLERR,
+  PollFds,
   POLLHUP,
   POLLIN,
   POLLNVAL,
   POLLOUT,
-} from "@echo-lab/shared/constants";
-import { poll, PollFds } from "@echo-lab/shared/poll";
-import { FdSet, select } from "./select.ts";
+} from "@echo-lab/shared/poll";
+import { FD_SETSIZE, FdSet, select } from "./select.ts";
 
 /** Interest and readiness flags: readable, writable, or both. */
 export const READ = 1;

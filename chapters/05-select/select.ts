@@ -19,7 +19,9 @@
  */
 import { errnoCell, openLibc } from "@echo-lab/shared/libc";
 import { callAgain, SyscallError } from "@echo-lab/shared/errno";
-import { FD_SETSIZE } from "@echo-lab/shared/constants";
+
+/** select(2) takes fixed-size bitmaps of this many descriptors. */
+export const FD_SETSIZE = 1024;
 
 const libc = openLibc({
   select: {

@@ -15,7 +15,7 @@ import {
   withTimeout,
 } from "@echo-lab/harness/net";
 import { raiseNoFileLimit } from "@echo-lab/shared/rlimit";
-import { FD_SETSIZE } from "@echo-lab/shared/constants";
+import { FD_SETSIZE } from "./select.ts";
 
 const chapter = chapterNamed("05-select");
 /** How many concurrent clients each variant is shown to serve. */

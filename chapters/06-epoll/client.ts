@@ -13,13 +13,11 @@ import {
   EPOLL_CTL_ADD,
   EPOLL_CTL_DEL,
   EPOLL_CTL_MOD,
-  EPOLLIN,
-  EPOLLOUT,
-} from "@echo-lab/shared/constants";
-import {
   epollCreate1,
   epollCtl,
   EpollEvents,
+  EPOLLIN,
+  EPOLLOUT,
   epollWait,
 } from "@echo-lab/shared/epoll";
 import { EPERM, SyscallError } from "@echo-lab/shared/errno";

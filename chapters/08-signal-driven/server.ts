@@ -17,25 +17,8 @@ import { enableSigio, SignalLatch } from "./sigio.ts";
 import { isPeerGone } from "@echo-lab/shared/errno";
 import { SOCK_CLOEXEC, SOCK_NONBLOCK } from "@echo-lab/shared/constants";
 
-const { address } = parseCli(Deno.args, {
-  usage: "deno task server",
-  summary: "Echo server driven by SIGIO: sleep until the kernel signals.",
-});
-
-// #region setup
-// The SIGIO listener goes in first. SIGIO's default action ends the process,
-// and from the moment a socket has O_ASYNC the kernel may raise it.
-const sigio = new SignalLatch("SIGIO");
-const listener = listenOrExit(address, {
-  flags: SOCK_NONBLOCK | SOCK_CLOEXEC,
-});
-try {
-  enableSigio(listener.fd);
-} catch (error) {
-  fatal(error);
-}
-announceListening(listener.address);
-// #endregion
+// The SIGIO latch and the listening socket, set up at the bottom of this file.
+const { sigio, listener } = setUp();
 
 // #region state
 /** One client. `pending` holds echo bytes the kernel would not take yet:
@@ -182,4 +165,29 @@ function drop(conn: Connection) {
  * without sleeping: a busy stream never starves the stop listener. */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Parses the command line, installs the SIGIO listener and listens with
+ * O_ASYNC; on a bad argument or a failed call, one line on stderr and exit. */
+function setUp() {
+  const { address } = parseCli(Deno.args, {
+    usage: "deno task server",
+    summary: "Echo server driven by SIGIO: sleep until the kernel signals.",
+  });
+
+  // #region setup
+  // The SIGIO listener goes in first. SIGIO's default action ends the process,
+  // and from the moment a socket has O_ASYNC the kernel may raise it.
+  const sigio = new SignalLatch("SIGIO");
+  const listener = listenOrExit(address, {
+    flags: SOCK_NONBLOCK | SOCK_CLOEXEC,
+  });
+  try {
+    enableSigio(listener.fd);
+  } catch (error) {
+    fatal(error);
+  }
+  announceListening(listener.address);
+  // #endregion
+  return { sigio, listener };
 }
