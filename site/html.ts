@@ -18,6 +18,49 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
+/** HTML that is already safe: what {@linkcode markup} returns, and what it
+ * inserts as it is. */
+export class SafeHtml {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+/** Trusted markup, such as the output of another builder, to insert into
+ * an {@linkcode markup} template as it is. */
+export function raw(markup: string): SafeHtml {
+  return new SafeHtml(markup);
+}
+
+/** A template of HTML whose inserted values are escaped, unless they are
+ * {@linkcode SafeHtml}; arrays are joined, and null, undefined and false
+ * insert nothing. (Not tagged `html`: deno fmt reformats the whitespace of
+ * templates with that tag.)
+ *
+ * @example
+ * ```ts
+ * import { markup } from "./html.ts";
+ * const name = "<b>";
+ * console.log(String(markup`<p>${name}</p>`)); // <p>&lt;b&gt;</p>
+ * ```
+ */
+export function markup(
+  strings: TemplateStringsArray,
+  ...values: unknown[]
+): SafeHtml {
+  let out = strings[0];
+  values.forEach((value, i) => out += insert(value) + strings[i + 1]);
+  return new SafeHtml(out);
+}
+
+function insert(value: unknown): string {
+  if (value instanceof SafeHtml) return value.value;
+  if (Array.isArray(value)) return value.map(insert).join("");
+  if (value === null || value === undefined || value === false) return "";
+  return escapeHtml(String(value));
+}
+
 /** The text a browser would show for an HTML fragment (tags dropped,
  * entities decoded). */
 export function textOf(html: string): string {

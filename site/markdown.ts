@@ -45,6 +45,11 @@ export interface RenderContext {
   resolve(repoPath: string, as: "link" | "image"): string | null;
   /** `{{#NAME ARG}}` directives other than include. */
   directives?: Record<string, (arg: string) => string>;
+  /** HTML to place right after the page's title (its first `#` heading). */
+  afterTitle?: string;
+  /** HTML to place right before the first section (the first `##`
+   * heading), i.e. after the introduction. */
+  beforeFirstSection?: string;
 }
 
 /** The rendered page body and what was found while rendering it. */
@@ -55,6 +60,8 @@ export interface Rendered {
   listings: [string, string][];
   /** Relative links whose target does not exist (rendered as plain text). */
   broken: string[];
+  /** Whether `afterTitle` and `beforeFirstSection` found their heading. */
+  placed: { afterTitle: boolean; beforeFirstSection: boolean };
 }
 
 const DIRECTIVE = /^\{\{#([\w-]+)(?:\s+([^}]*))?\}\}$/;
@@ -66,6 +73,7 @@ export function renderMarkdown(markdown: string, ctx: RenderContext): Rendered {
   const broken: string[] = [];
   const ids = new Set<string>();
   const dir = posix.dirname(ctx.source);
+  const placed = { afterTitle: false, beforeFirstSection: false };
 
   const marked = new Marked({ gfm: true });
   marked.use({
@@ -99,7 +107,18 @@ export function renderMarkdown(markdown: string, ctx: RenderContext): Rendered {
         const anchor = depth === 1
           ? ""
           : `<a class="anchor" href="#${id}" aria-hidden="true" tabindex="-1">#</a>`;
-        return `<h${depth} id="${id}">${anchor}${inner}</h${depth}>\n`;
+        const heading = `<h${depth} id="${id}">${anchor}${inner}</h${depth}>`;
+        if (depth === 1 && ctx.afterTitle && !placed.afterTitle) {
+          placed.afterTitle = true;
+          return `${heading}${ctx.afterTitle}\n`;
+        }
+        if (
+          depth === 2 && ctx.beforeFirstSection && !placed.beforeFirstSection
+        ) {
+          placed.beforeFirstSection = true;
+          return `${ctx.beforeFirstSection}\n${heading}\n`;
+        }
+        return `${heading}\n`;
       },
       code({ text, lang }) {
         const directive = !lang && text.trim().match(DIRECTIVE);
@@ -198,7 +217,7 @@ export function renderMarkdown(markdown: string, ctx: RenderContext): Rendered {
   }
 
   const html = marked.parse(markdown, { async: false });
-  return { html, headings, listings, broken };
+  return { html, headings, listings, broken, placed };
 }
 
 /** A code block with a header bar (file name or language) and a copy

@@ -8,7 +8,7 @@ import { posix } from "node:path";
 import { type Chapter, chapterTitle, readText } from "./content.ts";
 import { fiveModelFigure, sequenceDiagram } from "./diagrams.ts";
 import { highlight } from "./highlight.ts";
-import { escapeHtml, headingText, relativeUrl } from "./html.ts";
+import { markup, raw, relativeUrl, type SafeHtml } from "./html.ts";
 import { chapterPage, renderShell } from "./layout.ts";
 import {
   aboutList,
@@ -20,7 +20,12 @@ import {
   modelMap,
   notesList,
 } from "./fragments.ts";
-import { codeBlock, type Rendered, renderMarkdown } from "./markdown.ts";
+import {
+  codeBlock,
+  type Heading,
+  type Rendered,
+  renderMarkdown,
+} from "./markdown.ts";
 import {
   type BenchView,
   loadTrace,
@@ -90,58 +95,64 @@ const fiveModelCaption =
   "The five I/O models, after figure 6.6 of Stevens' UNIX Network Programming. " +
   "Each column is the application's thread during one read; the bands are the two phases every read goes through.";
 
-/** One chapter's page, from its README (or a stub while it is written). */
+/** One chapter's page, from its README (or a stub while it is written):
+ * the facts at a glance after the title, the model's diagram after the
+ * introduction, then what the tracer and the bench measured. */
 export function chapterPageFor(site: SiteContext, index: number): Page {
   const chapter = site.chapters[index];
   const path = chapterPage(chapter.slug);
   const title = chapterTitle(chapter);
+  const facts = glance(chapter, path, site);
+  const seq = chapter.facts.sequence;
+  const diagram = raw(figure(
+    sequenceDiagram(seq, `seq-${chapter.slug}`),
+    `One read under ${seq.name}. ${seq.gist}`,
+  ));
   const rendered = chapter.readme
     ? renderMarkdown(chapter.body, {
       source: chapter.readme,
       page: path,
       resolve: site.resolve,
+      afterTitle: facts.value,
+      beforeFirstSection: diagram.value,
     })
     : null;
-  let body = rendered?.html ??
-    `<h1 id="title">${
-      escapeHtml(title)
-    }</h1>\n<p>This chapter's text is being written. Its source is already here.</p>`;
-
-  // Facts after the title; the model's diagram after the introduction.
-  body = insertAfter(body, "</h1>", glance(chapter, path, site));
-  const seq = chapter.facts.sequence;
-  const svg = figure(
-    sequenceDiagram(seq, `seq-${chapter.slug}`),
-    `One read under ${seq.name}. ${seq.gist}`,
+  const sections = [
+    traceSection(loadTrace(chapter.slug), site, path),
+    benchSection(site, chapter.slug, path),
+  ].filter((section) => section !== null);
+  const body = String(
+    rendered
+      ? markup`${rendered.placed.afterTitle ? null : facts}${
+        raw(rendered.html)
+      }${rendered.placed.beforeFirstSection ? null : diagram}${
+        sections.map((s) => s.html)
+      }`
+      : markup`<h1 id="title">${title}</h1>${facts}
+<p>This chapter's text is being written. Its source is already here.</p>${diagram}${
+        sections.map((s) => s.html)
+      }`,
   );
-  body = body.includes("<h2") ? body.replace("<h2", `${svg}\n<h2`) : body + svg;
-  body += traceSection(loadTrace(chapter.slug), site, path);
-  body += benchSection(site, chapter.slug, path);
+  const toc: Heading[] = [
+    ...(rendered?.headings ?? []).filter((h) => h.depth === 2),
+    ...sections.map(({ id, title }) => ({ depth: 2, id, text: title })),
+  ];
 
   const prev = site.chapters[index - 1], next = site.chapters[index + 1];
   const link = (rel: string, target: string, label: string, title: string) =>
-    `<a rel="${rel}" href="${
+    markup`<a rel="${rel}" href="${
       relativeUrl(path, target)
     }"><span>${label}</span>${title}</a>`;
-  const pager = `<nav class="pager" aria-label="Previous and next chapter">${
-    prev
-      ? link(
-        "prev",
-        chapterPage(prev.slug),
-        "Previous",
-        escapeHtml(chapterTitle(prev)),
-      )
-      : link("prev", "index.html", "Back to", "Home: the I/O models")
-  }${
-    next
-      ? link(
-        "next",
-        chapterPage(next.slug),
-        "Next",
-        escapeHtml(chapterTitle(next)),
-      )
-      : link("next", "compare.html", "Next", "Compare the models")
-  }</nav>`;
+  const pager =
+    markup`<nav class="pager" aria-label="Previous and next chapter">${
+      prev
+        ? link("prev", chapterPage(prev.slug), "Previous", chapterTitle(prev))
+        : link("prev", "index.html", "Back to", "Home: the I/O models")
+    }${
+      next
+        ? link("next", chapterPage(next.slug), "Next", chapterTitle(next))
+        : link("next", "compare.html", "Next", "Compare the models")
+    }</nav>`;
 
   return {
     path,
@@ -155,9 +166,7 @@ export function chapterPageFor(site: SiteContext, index: number): Page {
       main: `<article class="prose chapter">${body}</article>\n${pager}`,
       chapters: site.chapters,
       current: chapter.slug,
-      toc: [...body.matchAll(/<h2 id="([^"]+)">(.*?)<\/h2>/g)].map((
-        [, id, inner],
-      ) => ({ depth: 2, id, text: headingText(inner) })),
+      toc,
     }),
   };
 }
@@ -197,22 +206,24 @@ export function comparePage(site: SiteContext): Page {
   }
   for (const [chapter, trace] of traced) {
     parts.push(
-      `<h3 id="trace-${chapter.slug}"><a href="${
-        relativeUrl(path, chapterPage(chapter.slug))
-      }">${escapeHtml(chapterTitle(chapter))}</a></h3>`,
+      String(
+        markup`<h3 id="trace-${chapter.slug}"><a href="${
+          relativeUrl(path, chapterPage(chapter.slug))
+        }">${chapterTitle(chapter)}</a></h3>`,
+      ),
       chartFigure(trace!.timeline!, site, path),
     );
   }
-  const html = parts.join("\n");
+  const body = parts.join("\n");
   return {
     path,
-    search: sectionsOf(html, "Compare", path),
+    search: sectionsOf(body, "Compare", path),
     html: renderShell({
       page: path,
       title: "Compare the models · echo-lab",
       description:
         "Every I/O model side by side: threads, connections, CPU, measured results.",
-      main: `<article class="prose wide">${html}</article>`,
+      main: `<article class="prose wide">${body}</article>`,
       chapters: site.chapters,
       current: "compare",
     }),
@@ -229,9 +240,9 @@ export function filePage(
   const text = readText(repoPath) ?? "";
   const owner = site.chapters.find((c) => repoPath.startsWith(`${c.dir}/`));
   const back = owner
-    ? `<p class="crumbs">From <a href="${
+    ? markup`<p class="crumbs">From <a href="${
       relativeUrl(path, chapterPage(owner.slug))
-    }">${escapeHtml(chapterTitle(owner))}</a></p>`
+    }">${chapterTitle(owner)}</a></p>`
     : "";
   let main: string, rendered: Rendered | undefined;
   if (repoPath.endsWith(".md")) {
@@ -243,17 +254,21 @@ export function filePage(
     main = `<article class="prose">${back}${rendered.html}</article>`;
   } else {
     const ext = posix.extname(repoPath).slice(1);
-    main = `<article class="source">${back}<h1 id="file"><code>${
-      escapeHtml(repoPath)
-    }</code></h1>${
-      codeBlock(
-        ext,
-        highlight(text.replace(/\n$/, ""), ext, { lineIds: true }),
-        `${escapeHtml(posix.basename(repoPath))} <span class="region">${
-          text.split("\n").length - 1
-        } lines</span>`,
-      )
-    }</article>`;
+    const lines = text.split("\n").length - 1;
+    const listing = codeBlock(
+      ext,
+      highlight(text.replace(/\n$/, ""), ext, { lineIds: true }),
+      String(
+        markup`${
+          posix.basename(repoPath)
+        } <span class="region">${lines} lines</span>`,
+      ),
+    );
+    main = String(
+      markup`<article class="source">${back}<h1 id="file"><code>${repoPath}</code></h1>${
+        raw(listing)
+      }</article>`,
+    );
   }
   return {
     path,
@@ -271,13 +286,13 @@ export function filePage(
   };
 }
 
-function glance(chapter: Chapter, page: string, site: SiteContext): string {
+function glance(chapter: Chapter, page: string, site: SiteContext): SafeHtml {
   const m = chapter.meta;
   const facts = [["model", "Model"] as const, ...COLUMNS]
     .filter(([key]) => m[key])
     .map(([key, label]) =>
-      `<div><dt>${label}</dt><dd>${escapeHtml(m[key]!)}</dd></div>`
-    ).join("");
+      markup`<div><dt>${raw(label)}</dt><dd>${m[key]}</dd></div>`
+    );
   const files = [
     ...new Set(
       ["server.ts", "client.ts", "deno.json"].map((f) => `${chapter.dir}/${f}`),
@@ -286,33 +301,50 @@ function glance(chapter: Chapter, page: string, site: SiteContext): string {
     const target = site.resolve(f, "link");
     return target
       ? [
-        `<a href="${relativeUrl(page, target)}"><code>${
+        markup`<a href="${relativeUrl(page, target)}"><code>${
           posix.basename(f)
         }</code></a>`,
       ]
       : [];
-  }).join(" · ");
+  });
   const tasks = Object.keys(chapter.tasks).map((t) =>
-    `<code>${escapeHtml(t)}</code>`
-  )
-    .join(" ");
-  return `
-${m.summary ? `<p class="lede">${escapeHtml(m.summary)}</p>` : ""}
-${facts ? `<dl class="glance">${facts}</dl>` : ""}
+    markup`<code>${t}</code>`
+  );
+  return markup`
+${m.summary ? markup`<p class="lede">${m.summary}</p>` : ""}
+${facts.length ? markup`<dl class="glance">${facts}</dl>` : ""}
 <div class="where">
-<p>The code is in <code>${chapter.dir}/</code> (${files}); its tasks: ${tasks}. Every command on this page runs from that folder, so start from the repository root with:</p>
-${codeBlock("sh", highlight(`cd ${chapter.dir}`, "sh"))}
+<p>The code is in <code>${chapter.dir}/</code> (${
+    join(files, " · ")
+  }); its tasks: ${
+    join(tasks, " ")
+  }. Every command on this page runs from that folder, so start from the repository root with:</p>
+${raw(codeBlock("sh", highlight(`cd ${chapter.dir}`, "sh")))}
 </div>`;
+}
+
+/** `parts` with `separator` between them. */
+function join(parts: SafeHtml[], separator: string): SafeHtml[] {
+  return parts.flatMap((part, i) => i === 0 ? [part] : [raw(separator), part]);
+}
+
+/** A section appended to a chapter page: its heading (for the table of
+ * contents) and its HTML, heading included. */
+interface Section {
+  id: string;
+  title: string;
+  html: SafeHtml;
 }
 
 function traceSection(
   trace: TraceResults | null,
   site: SiteContext,
   page: string,
-): string {
-  if (!trace) return "";
+): Section | null {
+  if (!trace) return null;
+  const id = "syscall-trace", title = "What the kernel saw";
   const parts = [
-    `<h2 id="syscall-trace">What the kernel saw</h2>`,
+    `<h2 id="${id}">${title}</h2>`,
     `<p>A trace of this server's system calls while it echoed, recorded by the lab's tracer.</p>`,
     aboutList(trace.about),
   ];
@@ -324,42 +356,39 @@ function traceSection(
     );
   }
   if (trace.trace) {
-    parts.push(
-      `<div class="trace">${
-        codeBlock(
-          "trace.txt",
-          highlight(trace.trace.replace(/\n$/, ""), "text"),
-        )
-      }</div>`,
-    );
+    const listing = highlight(trace.trace.replace(/\n$/, ""), "text");
+    parts.push(`<div class="trace">${codeBlock("trace.txt", listing)}</div>`);
   }
-  return parts.join("\n");
+  return { id, title, html: raw(parts.join("\n")) };
 }
 
-function benchSection(site: SiteContext, slug: string, page: string): string {
+function benchSection(
+  site: SiteContext,
+  slug: string,
+  page: string,
+): Section | null {
   const bench = site.bench;
   const tables = (bench?.tables ?? []).flatMap(({ title, table }) => {
     const rows = rowsFor(table, slug);
     return rows ? [dataTable(rows, title)] : [];
   });
-  if (tables.length === 0) return "";
+  if (tables.length === 0) return null;
   // The chapter's own charts: closed loop, and open loop where it ran.
   const charts = bench!.charts.filter((chart) =>
     posix.basename(chart).startsWith(`chapter-${slug}`)
   ).map((chart) => chartFigure(chart, site, page));
-  return `<h2 id="measured">Measured</h2>
+  const id = "measured", title = "Measured";
+  return {
+    id,
+    title,
+    html: markup`<h2 id="${id}">${title}</h2>
 <p>From the benchmark lab's latest run; <a href="${
-    relativeUrl(page, "compare.html#benchmarks")
-  }">all models side by side</a>.</p>
-${aboutList(bench!.about)}
-${charts.join("\n")}
-${tables.join("\n")}`;
-}
-
-function insertAfter(html: string, marker: string, insert: string): string {
-  const at = html.indexOf(marker);
-  return at < 0 ? insert + html : html.slice(0, at + marker.length) + insert +
-    html.slice(at + marker.length);
+      relativeUrl(page, "compare.html#benchmarks")
+    }">all models side by side</a>.</p>
+${raw(aboutList(bench!.about))}
+${raw(charts.join("\n"))}
+${raw(tables.join("\n"))}`,
+  };
 }
 
 function chartFigure(
@@ -371,9 +400,7 @@ function chartFigure(
   if (!target) return "";
   const name = posix.basename(repoPath, ".svg").replace(/[-_]/g, " ");
   const url = relativeUrl(page, target);
-  return `<figure class="chart"><a href="${url}" title="Open full size"><img src="${url}" alt="Chart: ${
-    escapeHtml(name)
-  } (${escapeHtml(repoPath)})" loading="lazy"></a><figcaption>${
-    escapeHtml(name)
-  } · <code>${escapeHtml(repoPath)}</code></figcaption></figure>`;
+  return String(
+    markup`<figure class="chart"><a href="${url}" title="Open full size"><img src="${url}" alt="Chart: ${name} (${repoPath})" loading="lazy"></a><figcaption>${name} · <code>${repoPath}</code></figcaption></figure>`,
+  );
 }
