@@ -27,7 +27,11 @@ let ring: IoUring;
 try {
   ring = IoUring.setup(4);
 } catch (error) {
-  exitUnsupported(`io_uring (${(error as Error).message})`);
+  exitUnsupported(
+    `io_uring (Linux 5.19 or later, not disabled; here ${
+      (error as Error).message
+    })`,
+  );
 }
 let socket: number;
 try {

@@ -226,7 +226,11 @@ function setUp() {
   } catch (error) {
     // ENOSYS (a kernel without io_uring), EPERM (sysctl
     // kernel.io_uring_disabled, or a container's seccomp profile): say so.
-    exitUnsupported(`io_uring (${(error as Error).message})`);
+    exitUnsupported(
+      `io_uring (Linux 5.19 or later, not disabled; here ${
+        (error as Error).message
+      })`,
+    );
   }
   // One descriptor per client: take everything the hard limit allows.
   const listener = listenOrExit(address, { raiseFdLimit: true });

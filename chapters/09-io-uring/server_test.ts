@@ -151,7 +151,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "09-io-uring: without io_uring, one clear line and exit 1",
+  name:
+    "09-io-uring: without io_uring, one line naming the need and chapter 07, exit 1",
   ignore: noStrace !== null,
   async fn() {
     for (const error of ["ENOSYS", "EPERM"]) {
@@ -175,7 +176,7 @@ Deno.test({
       assert.match(
         new TextDecoder().decode(stderr),
         new RegExp(
-          `^error: io_uring is not available here: io_uring_setup: ${error} \\([^)]+\\)\\n$`,
+          `^this chapter needs io_uring \\(Linux 5\\.19 or later, not disabled; here io_uring_setup: ${error} \\([^)]+\\)\\): chapter 07-async runs everywhere; run the others in a Linux VM or container\\n$`,
         ),
       );
     }
