@@ -134,11 +134,11 @@ Deno.test("a listing of a missing region or file stops the build", () => {
     resolve: () => null,
   };
   assert.throws(
-    () => renderMarkdown("{{#include server.ts:no-such-region}}\n", ctx),
-    /chapters\/07-async\/README\.md: \{\{#include server\.ts:no-such-region\}\}: chapters\/07-async\/server\.ts: no region "no-such-region"/,
+    () => renderMarkdown("```ts include=server.ts:no-such-region\n```\n", ctx),
+    /chapters\/07-async\/README\.md: include=server\.ts:no-such-region: chapters\/07-async\/server\.ts: no region "no-such-region"/,
   );
   assert.throws(
     () => renderMarkdown("```\n{{#include gone.ts:accept}}\n```\n", ctx),
-    /README\.md: \{\{#include gone\.ts:accept\}\}: no file chapters\/07-async\/gone\.ts/,
+    /README\.md: include=gone\.ts:accept: no file chapters\/07-async\/gone\.ts/,
   );
 });

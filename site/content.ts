@@ -122,6 +122,26 @@ export function workspaceFile(specifier: string): string | null {
   return null;
 }
 
+/** Repository paths of every Markdown file a reader reads: the READMEs and
+ * the site's own pages (not build output, results or dependencies). */
+export function markdownFiles(dir = ""): string[] {
+  const skip = new Set([
+    ".git",
+    "node_modules",
+    "dist",
+    "results",
+    "screenshots",
+  ]);
+  const found: string[] = [];
+  for (const entry of Deno.readDirSync(join(ROOT, dir || "."))) {
+    const path = dir ? `${dir}/${entry.name}` : entry.name;
+    if (entry.isDirectory && !skip.has(entry.name)) {
+      found.push(...markdownFiles(path));
+    } else if (entry.isFile && entry.name.endsWith(".md")) found.push(path);
+  }
+  return found.sort();
+}
+
 /** What a repository path is: a file, a folder, or nothing. */
 export function kindOf(path: string): "file" | "dir" | null {
   try {

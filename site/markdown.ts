@@ -1,18 +1,20 @@
 /**
- * Markdown to HTML for the site's pages, with the lab's one extension: a
- * fenced block with no language whose only line is a directive.
+ * Markdown to HTML for the site's pages. A listing, a fenced block that
+ * names its source,
  *
- *     ```
- *     {{#include server.ts:accept}}
+ *     ```ts include=server.ts:accept
+ *     ...
  *     ```
  *
- * becomes the region `accept` of `server.ts` (relative to the markdown file,
- * or a workspace module by the name chapters import it with, such as
- * `@echo-lab/shared/socket`),
- * highlighted, with its file name, a link to the full file and a copy button.
- * A missing file or region throws, naming the markdown file, the file and
- * the region: a listing is never a stale copy. Other directives
- * (`{{#NAME ARG}}`) are filled in by the page that renders the markdown.
+ * is rendered from the region `accept` of `server.ts` (relative to the
+ * markdown file, or a workspace module by the name chapters import it with,
+ * such as `@echo-lab/shared/socket`), highlighted, with its file name, a
+ * link to the full file and a copy button. A missing file or region throws,
+ * naming the markdown file, the file and the region. The block's own text
+ * is the same lines, kept fresh by `deno task listings` so the README reads
+ * on GitHub too (see `listings.ts`). A block with no language whose only
+ * line is `{{#NAME ARG}}` is a directive the page that renders the markdown
+ * fills in.
  *
  * Relative links and images are resolved against the markdown file's folder
  * and mapped to site pages by the caller.
@@ -21,10 +23,10 @@
  */
 import { posix } from "node:path";
 import { Marked } from "marked";
-import { readText, workspaceFile } from "./content.ts";
 import { highlight } from "./highlight.ts";
 import { escapeHtml, relativeUrl, slugify, textOf } from "./html.ts";
-import { extractRegion } from "./regions.ts";
+import { fences } from "./fences.ts";
+import { includeOf, regionText } from "./listings.ts";
 
 /** A heading of the rendered page. */
 export interface Heading {
@@ -56,7 +58,7 @@ export interface RenderContext {
 export interface Rendered {
   html: string;
   headings: Heading[];
-  /** Every `{{#include}}` as [repository path, region or ""]. */
+  /** Every listing as [repository path, region or ""]. */
   listings: [string, string][];
   /** Relative links whose target does not exist (rendered as plain text). */
   broken: string[];
@@ -120,11 +122,19 @@ export function renderMarkdown(markdown: string, ctx: RenderContext): Rendered {
         }
         return `${heading}\n`;
       },
-      code({ text, lang }) {
+      code({ text, lang = "" }) {
+        const [fence] = fences(`\`\`\`${lang}\n${text}\n\`\`\`\n`);
+        const include = includeOf(fence);
+        if (include !== null) return listing(include);
         const directive = !lang && text.trim().match(DIRECTIVE);
         if (directive) return expand(directive[1], directive[2] ?? "");
-        const language = (lang ?? "").split(/\s/)[0] || "text";
-        return codeBlock(language, highlight(text, language));
+        return codeBlock(
+          fence.lang || "text",
+          highlight(text, fence.lang || "text"),
+          undefined,
+          "",
+          fenceNote(fence.attrs),
+        );
       },
       link({ href, title, tokens }) {
         const inner = this.parser.parseInline(tokens);
@@ -172,47 +182,33 @@ export function renderMarkdown(markdown: string, ctx: RenderContext): Rendered {
   }
 
   function expand(name: string, arg: string): string {
-    if (name === "include") return include(arg.trim());
     const fill = ctx.directives?.[name];
     if (!fill) throw new Error(`${ctx.source}: unknown directive {{#${name}}}`);
     return fill(arg.trim());
   }
 
-  function include(arg: string): string {
-    const [file, region = ""] = arg.split(":");
-    const where = `${ctx.source}: {{#include ${arg}}}`;
-    // A workspace module by its import name, as the chapters import it.
-    const member = file.startsWith("@") ? workspaceFile(file) : undefined;
-    if (member === null) {
-      throw new Error(`${where}: no workspace module ${file}`);
-    }
-    const repoPath = member ?? posix.normalize(posix.join(dir, file));
-    const source = readText(repoPath);
-    if (source === null) throw new Error(`${where}: no file ${repoPath}`);
-    let text = source.replace(/\n$/, ""), startLine = 1;
-    if (region) {
-      try {
-        ({ text, startLine } = extractRegion(source, region));
-      } catch (error) {
-        throw new Error(`${where}: ${repoPath}: ${(error as Error).message}`);
-      }
-    }
-    listings.push([repoPath, region]);
-    const page = ctx.resolve(repoPath, "link");
-    const name = posix.basename(repoPath);
+  function listing(include: string): string {
+    const [, region = ""] = include.split(":");
+    const { text, lang, path, startLine } = regionText(
+      include,
+      dir,
+      `${ctx.source}: include=${include}`,
+    );
+    listings.push([path, region]);
+    const page = ctx.resolve(path, "link");
+    const name = posix.basename(path);
     const link = page
       ? `<a href="${relativeUrl(ctx.page, `${page}#L${startLine}`)}" title="${
-        escapeHtml(repoPath)
+        escapeHtml(path)
       }, line ${startLine}: the full file">${escapeHtml(name)}</a>`
       : escapeHtml(name);
-    const ext = posix.extname(repoPath).slice(1);
     return codeBlock(
-      ext,
-      highlight(text, ext),
+      lang,
+      highlight(text, lang),
       `${link}${
         region ? ` <span class="region">${escapeHtml(region)}</span>` : ""
       }`,
-      `data-file="${escapeHtml(repoPath)}" data-region="${escapeHtml(region)}"`,
+      `data-file="${escapeHtml(path)}" data-region="${escapeHtml(region)}"`,
     );
   }
 
@@ -220,14 +216,29 @@ export function renderMarkdown(markdown: string, ctx: RenderContext): Rendered {
   return { html, headings, listings, broken, placed };
 }
 
-/** A code block with a header bar (file name or language) and a copy
- * button. */
+/** What a reader should know about a shell block before pasting it: that
+ * it keeps running, or that the copy-paste test leaves it out and why. */
+function fenceNote(attrs: Record<string, string | true>): string {
+  if (attrs["leave-running"]) {
+    return "Leave this running in its own terminal; Ctrl-C stops it.";
+  }
+  if (typeof attrs["not-run"] === "string") {
+    return `Not run by the tests: ${attrs["not-run"]}.`;
+  }
+  if (attrs.output) return "What it prints (numbers vary).";
+  return "";
+}
+
+/** A code block with a header bar (file name or language), a copy button
+ * and, if given, a note under the bar. */
 export function codeBlock(
   lang: string,
   pre: string,
   label = escapeHtml(lang),
   attrs = "",
+  note = "",
 ): string {
   const kind = attrs ? "code listing" : "code";
-  return `<figure class="${kind}" ${attrs}><figcaption class="code-head"><span class="code-name">${label}</span><button type="button" class="copy" aria-label="Copy code to clipboard">Copy</button></figcaption>${pre}</figure>\n`;
+  const aside = note ? `<p class="code-note">${escapeHtml(note)}</p>` : "";
+  return `<figure class="${kind}" ${attrs}><figcaption class="code-head"><span class="code-name">${label}</span><button type="button" class="copy" aria-label="Copy code to clipboard">Copy</button></figcaption>${aside}${pre}</figure>\n`;
 }
