@@ -7,7 +7,7 @@
  *
  * - `include=FILE:REGION` on a listing: the block holds the region of a
  *   source file (relative to the Markdown file), kept fresh by
- *   `deno task listings`.
+ *   `deno task readmes`.
  * - `leave-running` on a `sh` block that starts a server the reader leaves
  *   running in its own terminal while trying the next blocks.
  * - `not-run="why"` on a `sh` block the copy-paste test cannot run, and

@@ -8,18 +8,18 @@
  *     ```
  *
  * so the code reads on GitHub and in an editor, not only on the site.
- * `deno task listings` rewrites every such block from its region (FILE is
- * relative to the README, or a workspace module such as
- * `@echo-lab/shared/socket`) (and
- * expands the shorthand `{{#include server.ts:accept}}`, alone in a fence
- * with no language, into one); `deno task listings --check` changes nothing
- * and exits 1 naming each stale listing. `listings_test.ts` runs the check,
- * so a README that drifted from its source fails `deno task test`.
+ * `deno task readmes` (readmes.ts) rewrites every such block from its region
+ * (FILE is relative to the README, or a workspace module such as
+ * `@echo-lab/shared/socket`; the shorthand `{{#include server.ts:accept}}`,
+ * alone in a fence with no language, is expanded into one), along with the
+ * bench figures; `deno task readmes --check` changes nothing and exits 1
+ * naming each stale part. `readmes_test.ts` runs the check, so a README that
+ * drifted from its source fails `deno task test`.
  *
  * @module
  */
 import { posix } from "node:path";
-import { markdownFiles, readText, ROOT, workspaceFile } from "./content.ts";
+import { readText, workspaceFile } from "./content.ts";
 import { type Fence, fences } from "./fences.ts";
 import { extractRegion } from "./regions.ts";
 
@@ -98,30 +98,4 @@ export function regionText(
   } catch (error) {
     throw new Error(`${where}: ${path}: ${(error as Error).message}`);
   }
-}
-
-if (import.meta.main) {
-  const check = Deno.args.includes("--check");
-  let stale = 0, written = 0;
-  for (const source of markdownFiles()) {
-    const text = readText(source)!;
-    if (check) {
-      for (const s of staleListings(text, source)) {
-        console.error(`${s.source}:${s.line}: include=${s.include} is stale`);
-        stale++;
-      }
-      continue;
-    }
-    const fresh = refreshListings(text, source);
-    if (fresh !== text) {
-      Deno.writeTextFileSync(posix.join(ROOT, source), fresh);
-      console.log(`refreshed ${source}`);
-      written++;
-    }
-  }
-  if (check && stale > 0) {
-    console.error(`${stale} stale listing(s): run \`deno task listings\``);
-    Deno.exit(1);
-  }
-  if (!check) console.log(`${written} file(s) refreshed`);
 }

@@ -11,7 +11,7 @@
  * such as `@echo-lab/shared/socket`), highlighted, with its file name, a
  * link to the full file and a copy button. A missing file or region throws,
  * naming the markdown file, the file and the region. The block's own text
- * is the same lines, kept fresh by `deno task listings` so the README reads
+ * is the same lines, kept fresh by `deno task readmes` so the README reads
  * on GitHub too (see `listings.ts`). A block with no language whose only
  * line is `{{#NAME ARG}}` is a directive the page that renders the markdown
  * fills in.

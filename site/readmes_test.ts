@@ -1,13 +1,14 @@
 /**
- * The code a reader sees in a README is the tested code: every listing
- * equals its region today, and the TypeScript blocks that are not listings
- * type-check.
+ * The generated parts of the READMEs are current: every listing equals its
+ * region today, every bench figure equals what bench/results/latest.json
+ * says, and the TypeScript blocks that are not listings type-check.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { markdownFiles, readText, ROOT } from "./content.ts";
 import { fences } from "./fences.ts";
 import { includeOf, refreshListings, staleListings } from "./listings.ts";
+import { latestResults, staleParts } from "./readmes.ts";
 import { extractRegion } from "./regions.ts";
 
 const SOURCE = "chapters/07-async/README.md";
@@ -35,15 +36,12 @@ Deno.test("listings: a missing region names the README, line, file and region", 
   );
 });
 
-Deno.test("every README listing equals its region (else run `deno task listings`)", () => {
+Deno.test("every README listing and figure is current (else run `deno task readmes`)", () => {
+  const results = latestResults();
   const stale = markdownFiles().flatMap((source) =>
-    staleListings(readText(source)!, source)
+    staleParts(readText(source)!, source, results)
   );
-  assert.deepEqual(
-    stale.map((s) => `${s.source}:${s.line}: include=${s.include}`),
-    [],
-    "stale listings: run `deno task listings`",
-  );
+  assert.deepEqual(stale, [], "stale parts: run `deno task readmes`");
 });
 
 Deno.test("TypeScript in the READMEs that is not a listing type-checks", async () => {

@@ -1,0 +1,91 @@
+/**
+ * `deno task readmes`: rewrites the generated parts of every README:
+ * listings from their source regions (listings.ts), figures from
+ * bench/results/latest.json (figures.ts). Run it after changing a region or
+ * after a bench run that wrote bench/results.
+ *
+ * `deno task readmes --check` changes nothing and exits 1 naming each stale
+ * part, as `file:line: what`. Either way a figure the results lack stops it
+ * with the README line and the figure's name.
+ *
+ * @module
+ */
+import { posix } from "node:path";
+import { parseResults } from "../bench/results.ts";
+import type { BenchResults } from "../bench/results.ts";
+import { markdownFiles, readText, ROOT } from "./content.ts";
+import { refreshFigures, staleFigures } from "./figures.ts";
+import { refreshListings, staleListings } from "./listings.ts";
+
+/** The results every README figure comes from. */
+export const RESULTS = "bench/results/latest.json";
+
+/** The committed bench results. */
+export function latestResults(): BenchResults {
+  const text = readText(RESULTS);
+  if (text === null) throw new Error(`no ${RESULTS}: run \`deno task bench\``);
+  return parseResults(text);
+}
+
+/** `markdown` with its listings and figures refreshed. */
+export function refreshReadme(
+  markdown: string,
+  source: string,
+  results: BenchResults,
+): string {
+  return refreshFigures(refreshListings(markdown, source), source, results);
+}
+
+/** Each stale part of `markdown`, as `file:line: what`. */
+export function staleParts(
+  markdown: string,
+  source: string,
+  results: BenchResults,
+): string[] {
+  return [
+    ...staleListings(markdown, source).map((s) =>
+      `${s.source}:${s.line}: include=${s.include} is stale`
+    ),
+    ...staleFigures(markdown, source, results).map((s) =>
+      `${s.source}:${s.line}: figure ${s.name} says ${
+        JSON.stringify(s.was)
+      }, the results ${JSON.stringify(s.now)}`
+    ),
+  ];
+}
+
+/** Rewrites every stale README; returns the files it wrote. */
+export function refreshReadmes(results = latestResults()): string[] {
+  const written: string[] = [];
+  for (const source of markdownFiles()) {
+    const text = readText(source)!;
+    const fresh = refreshReadme(text, source, results);
+    if (fresh === text) continue;
+    Deno.writeTextFileSync(posix.join(ROOT, source), fresh);
+    written.push(source);
+  }
+  return written;
+}
+
+if (import.meta.main) {
+  try {
+    if (Deno.args.includes("--check")) {
+      const results = latestResults();
+      const stale = markdownFiles().flatMap((source) =>
+        staleParts(readText(source)!, source, results)
+      );
+      for (const line of stale) console.error(line);
+      if (stale.length > 0) {
+        console.error(`${stale.length} stale part(s): run \`deno task readmes\``);
+        Deno.exit(1);
+      }
+    } else {
+      const written = refreshReadmes();
+      for (const source of written) console.log(`refreshed ${source}`);
+      console.log(`${written.length} file(s) refreshed`);
+    }
+  } catch (error) {
+    console.error((error as Error).message);
+    Deno.exit(1);
+  }
+}
