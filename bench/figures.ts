@@ -12,8 +12,10 @@
  * - METRIC is a key of `METRICS` below, e.g. `06-epoll/rss-per-connection`,
  *   `04-nonblocking/rt/s@100x64`.
  *
- * `A ÷ B` is the ratio of two figures of the same metric (`6.3×`), and
- * `machine` names the machine and command every figure comes from.
+ * `A ÷ B` is the ratio of two figures, to 2 digits (`6.3` times), `A − B`
+ * their difference in the units of A, and `machine` is the date
+ * and machine of the run every figure comes from, for the sentence that
+ * names it beside `deno task bench` and bench/results/latest.json.
  *
  * Memory is in binary units (KiB = 1,024 bytes), the lab's unit rule.
  *
@@ -80,6 +82,12 @@ export const METRICS: Record<string, Metric> = {
     value: (s) => s.idle?.rssBytes ?? null,
     format: bytes,
   },
+  /** Address space (VmSize) right after start. */
+  "idle-vmsize": {
+    cell: false,
+    value: (s) => s.idle?.virtualBytes ?? null,
+    format: bytes,
+  },
   "idle-threads": {
     cell: false,
     value: (s) => s.idle?.threads ?? null,
@@ -94,6 +102,17 @@ export const METRICS: Record<string, Metric> = {
   "rt/s": {
     cell: true,
     value: (_, c) => c?.roundTripsPerSecond.median ?? null,
+    format: count,
+  },
+  /** The lowest and highest round of a cell, round trips per second. */
+  "rt/s-min": {
+    cell: true,
+    value: (_, c) => c?.roundTripsPerSecond.min ?? null,
+    format: count,
+  },
+  "rt/s-max": {
+    cell: true,
+    value: (_, c) => c?.roundTripsPerSecond.max ?? null,
     format: count,
   },
   /** Median server CPU seconds per million round trips of a cell. */
@@ -111,6 +130,12 @@ export const METRICS: Record<string, Metric> = {
     cell: true,
     value: (_, c) => c?.p99Us.median ?? null,
     format: duration,
+  },
+  /** Median cores the load generator kept busy (near 1: it was the limit). */
+  "loadgen-cores": {
+    cell: true,
+    value: (_, c) => c?.loadgenCores.median ?? null,
+    format: (n) => n.toFixed(2),
   },
   /** The server's threads during a cell. */
   "threads": {
@@ -147,21 +172,23 @@ export function duration(us: number): string {
  * when the results lack it (a server not measured, a cell not run). */
 export function figure(results: BenchResults, name: string): string {
   if (name === "machine") return machine(results);
-  const ratio = name.split(" ÷ ");
-  if (ratio.length === 2) {
-    const [a, b] = ratio.map((part) => figureValue(results, part.trim()));
-    return `${Number((a / b).toPrecision(2))}×`;
+  const pair = name.match(/^(.+) ([÷−]) (.+)$/);
+  if (pair) {
+    const [a, b] = [pair[1], pair[3]].map((part) => figureValue(results, part));
+    if (pair[2] === "÷") {
+      return Number((a / b).toPrecision(2)).toLocaleString("en-US");
+    }
+    return METRICS[parseName(pair[1]).metric].format(a - b);
   }
   return METRICS[parseName(name).metric].format(figureValue(results, name));
 }
 
-/** The machine, the run and the command behind every figure. */
+/** When and where the results were measured. */
 function machine(results: BenchResults): string {
   const m = results.machine;
   const kernel = m.kernel.replace(/^linux /, "Linux ");
-  return `bench/results/latest.json of ${results.date.slice(0, 10)}: ` +
-    `${m.cpu}, ${m.cores} cores, ${bytes(m.memoryBytes)}, ${kernel}, ` +
-    `Deno ${m.deno}; \`deno task bench\``;
+  return `${results.date.slice(0, 10)}: ${m.cpu}, ${m.cores} cores, ` +
+    `${bytes(m.memoryBytes)}, ${kernel}, Deno ${m.deno}`;
 }
 
 function figureValue(results: BenchResults, name: string): number {

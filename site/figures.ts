@@ -14,6 +14,10 @@
  *     # connections: thousands (the bench held {06-epoll/held})
  *     connections: "thousands (the bench held 10,000)"
  *
+ * A marker never starts a line: Markdown would take it for an HTML block and
+ * end the paragraph (the repository's `deno fmt` keeps line breaks as
+ * written, `proseWrap: preserve`, so it never moves one there).
+ *
  * Figure names are those of bench/figures.ts. `deno task readmes` rewrites
  * both from the results (see readmes.ts); a figure the results lack stops it
  * with the README line and the figure's name, never writing a placeholder.
@@ -74,7 +78,16 @@ export function figuresIn(
     });
   });
   for (const match of markdown.matchAll(MARKER)) {
-    const line = markdown.slice(0, match.index).split("\n").length;
+    const before = markdown.slice(0, match.index).split("\n");
+    const line = before.length;
+    if (before.at(-1)!.trim() === "") {
+      // CommonMark reads a line that starts with `<!--` as an HTML block,
+      // which ends the paragraph there.
+      throw new Error(
+        `${source}:${line}: figure ${match[1]}: a marker must not start a ` +
+          `line (Markdown would break the paragraph): join it to the line above`,
+      );
+    }
     found.push({
       source,
       line,

@@ -54,16 +54,30 @@ export function staleParts(
   ];
 }
 
-/** Rewrites every stale README; returns the files it wrote. */
-export function refreshReadmes(results = latestResults()): string[] {
-  const written: string[] = [];
-  for (const source of markdownFiles()) {
-    const text = readText(source)!;
-    const fresh = refreshReadme(text, source, results);
-    if (fresh === text) continue;
-    Deno.writeTextFileSync(posix.join(ROOT, source), fresh);
-    written.push(source);
+/** Rewrites every stale README, then lets `deno fmt` realign the tables
+ * whose figures changed width; returns the files it wrote. Nothing is
+ * written when any figure is missing. */
+export async function refreshReadmes(
+  results = latestResults(),
+): Promise<string[]> {
+  const fresh = markdownFiles()
+    .map((source) => {
+      const text = readText(source)!;
+      return { source, text, fresh: refreshReadme(text, source, results) };
+    })
+    .filter((file) => file.fresh !== file.text);
+  for (const { source, fresh: text } of fresh) {
+    Deno.writeTextFileSync(posix.join(ROOT, source), text);
   }
+  const written = fresh.map((file) => file.source);
+  if (written.length === 0) return written;
+  const fmt = await new Deno.Command("deno", {
+    args: ["fmt", "--quiet", ...written],
+    cwd: ROOT,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!fmt.success) throw new Error(`deno fmt ${written.join(" ")} failed`);
   return written;
 }
 
@@ -76,11 +90,13 @@ if (import.meta.main) {
       );
       for (const line of stale) console.error(line);
       if (stale.length > 0) {
-        console.error(`${stale.length} stale part(s): run \`deno task readmes\``);
+        console.error(
+          `${stale.length} stale part(s): run \`deno task readmes\``,
+        );
         Deno.exit(1);
       }
     } else {
-      const written = refreshReadmes();
+      const written = await refreshReadmes();
       for (const source of written) console.log(`refreshed ${source}`);
       console.log(`${written.length} file(s) refreshed`);
     }
