@@ -13,9 +13,13 @@
  * - A partial run never replaces: when the results there were measured with
  *   other cells (or an older schema), it writes a new temp dir and says so.
  *
+ * A run that wrote `bench/results/` then refreshes the figures the READMEs
+ * quote from it (`deno task readmes`, site/readmes.ts).
+ *
  * @module
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { refreshReadmes } from "../site/readmes.ts";
 import { renderCharts } from "./charts.ts";
 import { renderSummary } from "./report.ts";
 import {
@@ -28,6 +32,9 @@ import {
 const CHART =
   /^(throughput-\d+|chapter-[\w-]+|latency|cpu|idle-cpu|memory|open-loop-[\w-]+)\.svg$/;
 
+/** Where a full run's results are committed. */
+const RESULTS_DIR = join(import.meta.dirname!, "results");
+
 /** The directory a run writes: `--out`, else bench/results for a run with
  * the full run's cells, else a new temp dir. */
 export async function outputDir(
@@ -36,9 +43,7 @@ export async function outputDir(
   full: Settings,
 ): Promise<string> {
   if (out) return out;
-  if (sameCells(settings, full)) {
-    return join(import.meta.dirname!, "results");
-  }
+  if (sameCells(settings, full)) return RESULTS_DIR;
   return await Deno.makeTempDir({ prefix: "echo-lab-bench-" });
 }
 
@@ -71,7 +76,24 @@ export async function writeResults(
   }
   const kept = merged.servers.length - run.servers.length;
   return `wrote ${file}, summary.md and ${charts.length} charts` + why +
-    (merged === run ? "" : ` (merged: ${kept} servers kept from earlier runs)`);
+    (merged === run
+      ? ""
+      : ` (merged: ${kept} servers kept from earlier runs)`) +
+    (resolve(dir) === RESULTS_DIR ? `\n${await refreshFigures(merged)}` : "");
+}
+
+/** The READMEs' figures rendered from the results just written; a figure
+ * the results lack leaves every README as it was, and says which. */
+async function refreshFigures(results: BenchResults): Promise<string> {
+  try {
+    const written = await refreshReadmes(results);
+    return `deno task readmes: ${written.length} README(s) refreshed from ` +
+      `the new results${written.length ? `: ${written.join(", ")}` : ""}`;
+  } catch (error) {
+    return `deno task readmes: READMEs left as they were: ${
+      (error as Error).message
+    }`;
+  }
 }
 
 /** `before` with the servers `run` measured replaced (or added, in the
