@@ -70,6 +70,15 @@ export const METRICS: Record<string, Metric> = {
     value: (s) => atHeld(s)?.virtualBytes ?? null,
     format: bytes,
   },
+  /** (VmSize at `held` - idle VmSize) / `held`. */
+  "vmsize-per-connection": {
+    cell: false,
+    value: (s) => {
+      const [held, idle] = [atHeld(s)?.virtualBytes, s.idle?.virtualBytes];
+      return held && idle ? (held - idle) / s.capacity!.held : null;
+    },
+    format: bytes,
+  },
   /** Server CPU, as a share of one core, with the held connections silent. */
   "idle-cpu": {
     cell: false,
@@ -130,6 +139,12 @@ export const METRICS: Record<string, Metric> = {
     cell: true,
     value: (_, c) => c?.p99Us.median ?? null,
     format: duration,
+  },
+  /** Median cores the server kept busy (1 = one core). */
+  "cores": {
+    cell: true,
+    value: (_, c) => c?.serverCores?.median ?? null,
+    format: (n) => n.toFixed(1),
   },
   /** Median cores the load generator kept busy (near 1: it was the limit). */
   "loadgen-cores": {
