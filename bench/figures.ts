@@ -152,12 +152,6 @@ export const METRICS: Record<string, Metric> = {
     value: (_, c) => c?.loadgenCores.median ?? null,
     format: (n) => n.toFixed(2),
   },
-  /** The server's threads during a cell. */
-  "threads": {
-    cell: true,
-    value: (_, c) => c?.threads ?? null,
-    format: count,
-  },
 };
 
 /** `n` bytes in B, KiB, MiB or GiB, to 3 significant digits. */
@@ -172,7 +166,8 @@ export function bytes(n: number): string {
   return `${digits.toLocaleString("en-US")} ${units[i]}`;
 }
 
-/** `us` microseconds in µs, ms or s, to 3 significant digits. */
+/** `us` microseconds in µs, ms or s: whole units from 10 up, 2 significant
+ * digits below. */
 export function duration(us: number): string {
   const [value, unit] = us >= 1e6
     ? [us / 1e6, "s"]
