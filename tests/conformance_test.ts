@@ -48,6 +48,23 @@ for (const chapter of discoverChapters()) {
         await assertCleanStop(server, signal);
       });
     }
+
+    Deno.test(`${chapter.name} ${task}: Ctrl-C at a terminal (SIGINT or SIGTERM to the process group, once or twice) exits 0 quietly`, async () => {
+      // The four cases run at once, each on its own server, to keep the
+      // suite's time bounded.
+      const cases = (["SIGINT", "SIGTERM"] as const).flatMap((signal) =>
+        [1, 2].map((times) => ({ signal, times }))
+      );
+      const problems = await Promise.all(
+        cases.map(({ signal, times }) =>
+          stopFromTerminal(chapter, task, signal, times)
+        ),
+      );
+      const failed = cases.flatMap(({ signal, times }, i) =>
+        problems[i] ? [`${signal} x${times}: ${problems[i]}`] : []
+      );
+      assert.deepEqual(failed, []);
+    });
   }
 }
 
@@ -165,4 +182,90 @@ async function assertCleanStop(server: RunningServer, signal: Deno.Signal) {
   const left = family.filter(isAlive);
   assert.deepEqual(left, [], `processes left behind after ${signal}`);
   void idle;
+}
+
+/** Starts `deno task TASK --port 0` in the chapter's folder the way a shell
+ * starts a foreground job, in a process group of its own (`detached` makes
+ * it the leader of a new session and group), then does what Ctrl-C does:
+ * sends `signal` to every process in that group, `times` times back to back.
+ * `deno task` forwards each signal to the server too, so the server gets it
+ * two to four times, some of them while it is already shutting down. Returns
+ * what went wrong, or null. */
+async function stopFromTerminal(
+  chapter: Chapter,
+  task: string,
+  signal: Deno.Signal,
+  times: number,
+): Promise<string | null> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["task", task, "--port", "0"],
+    cwd: chapter.dir,
+    detached: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+  }).spawn();
+  const group = child.pid;
+  const stderr = new Response(child.stderr).text();
+  const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let output = "";
+  const ready = (async () => {
+    while (!/^listening on /m.test(output)) {
+      const { done, value } = await stdout.read();
+      if (done) return false;
+      output += value;
+    }
+    return true;
+  })();
+  const drained = ready.then(async () => {
+    while (!(await stdout.read()).done) { /* the server's stdout, unread */ }
+  });
+  const killGroup = () => {
+    try {
+      Deno.kill(-group, "SIGKILL");
+    } catch { /* the group is gone */ }
+  };
+  try {
+    if (!await withTimeout(ready, 30_000, "ready line")) {
+      return `exited before its ready line; stderr: ${await stderr}`;
+    }
+    const family = descendants(group);
+    for (let i = 0; i < times; i++) Deno.kill(-group, signal);
+    const status = await withTimeout(child.status, 10_000, "exit");
+    await sleep(100);
+    const left = [...family, ...groupMembers(group)].filter(isAlive);
+    // `deno task` names the command it runs on stderr; nothing else may be
+    // there.
+    const errors = (await stderr).replace(/^Task \S+ .*\n/, "");
+    const problems = [
+      status.code === 0 && status.signal === null
+        ? ""
+        : `exit code ${status.code}, signal ${status.signal}`,
+      errors === "" ? "" : `stderr: ${errors}`,
+      left.length === 0 ? "" : `processes left: ${left.join(" ")}`,
+    ].filter(Boolean);
+    return problems.length ? problems.join("; ") : null;
+  } catch (error) {
+    killGroup();
+    await child.status;
+    return `${(error as Error).message}; stderr: ${await stderr}`;
+  } finally {
+    await drained;
+  }
+}
+
+/** The live processes whose process group is `pgid` (field 5 of
+ * /proc/PID/stat). */
+function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const { name } of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${name}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[2]) === pgid) members.push(Number(name));
+    } catch { /* it exited while we looked */ }
+  }
+  return members;
 }
