@@ -50,7 +50,9 @@ export interface StopSignal {
   release(fd: number): void;
   /** Stops the watchdog thread. It is idle in its event loop, never inside a
    * synchronous call, so terminate() ends it (terminate() cannot interrupt a
-   * synchronous FFI call; see chapters/02-threaded/measurements/terminate.ts). */
+   * synchronous FFI call; see chapters/02-threaded/measurements/terminate.ts).
+   * From then on SIGINT and SIGTERM are ignored until the process exits: see
+   * below. */
   close(): void;
 }
 
@@ -58,6 +60,8 @@ export interface StopSignal {
  * (watching: set by the worker once its listeners are in place), then
  * STOPPING once a signal has come. */
 const STARTING = 0, STOPPING = 2;
+/** The signals that ask for a stop: Ctrl-C, and `kill`'s default. */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
 /** How long a watchdog may take to start before the server gives up. */
 const START_TIMEOUT_MS = 10_000;
 
@@ -98,7 +102,19 @@ export function watchStopSignals(capacity = 4096): StopSignal {
       free = Math.min(free, slot);
     },
     close() {
+      // Deno gives a signal back its default action, which ends the process
+      // (exit 130 or 143), once the last listener for it is gone, and
+      // terminating the watchdog removes its listeners. But a Ctrl-C often
+      // arrives twice, from the terminal to the whole process group and again
+      // from `deno task`, which forwards it to us: the second copy must not
+      // cut the shutdown short. So this thread keeps listening, and ignores.
+      // (A signal listener does not keep the process alive by itself.)
+      for (const signal of STOP_SIGNALS) {
+        Deno.addSignalListener(signal, ignore);
+      }
       worker.terminate();
     },
   };
 }
+
+function ignore(): void {}

@@ -4,6 +4,9 @@
 // With --exhaust-fds it first fills its descriptor table, the moment
 // watchStopSignals returns, and holds it full for 300 ms: a watchdog still
 // starting would then find no descriptor for its signal listeners.
+//
+// With --signal-again it sends itself SIGTERM after stop.close(), as a
+// forwarded second Ctrl-C would during a shutdown, and must live on.
 import { watchStopSignals } from "../stop_signal.ts";
 import { accept4, close, openListener, socket } from "../socket.ts";
 
@@ -28,3 +31,8 @@ try {
 stop.release(listener.fd);
 close(listener.fd);
 stop.close();
+if (Deno.args.includes("--signal-again")) {
+  Deno.kill(Deno.pid, "SIGTERM");
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  console.log("ignored a signal after close");
+}
