@@ -129,6 +129,21 @@ export function fatal(error: unknown, code = 1): never {
   Deno.exit(code);
 }
 
+/** Like {@linkcode fatal}, for a listener that could not be opened on
+ * `address`. A port in use gets a line that says what to do: every chapter
+ * defaults to 7007, so the usual cause is another chapter's server, still
+ * running. Deno's `AddrInUse` and the shared layer's `SyscallError` both carry
+ * the errno's name as `code`. */
+export function cannotListen(error: unknown, address: SocketAddress): never {
+  if ((error as { code?: unknown } | null)?.code === "EADDRINUSE") {
+    fatal(
+      `port ${address.port} is in use (another chapter's server?): ` +
+        "stop it, or pass --port N",
+    );
+  }
+  fatal(error);
+}
+
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

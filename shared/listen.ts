@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { fatal } from "./cli.ts";
+import { cannotListen } from "./cli.ts";
 import { raiseNoFileLimit } from "./rlimit.ts";
 import type { SocketAddress } from "./sockaddr.ts";
 import { type Listener, openListener } from "./socket.ts";
@@ -31,7 +31,8 @@ export interface ListenOptions {
   raiseFdLimit?: boolean;
 }
 
-/** `openListener(address)`, or `fatal(error)`: one line on stderr, exit 1. */
+/** `openListener(address)`, or `cannotListen(error)`: one line on stderr,
+ * exit 1. */
 export function listenOrExit(
   address: SocketAddress,
   { flags, raiseFdLimit = false }: ListenOptions = {},
@@ -40,6 +41,6 @@ export function listenOrExit(
     if (raiseFdLimit) raiseNoFileLimit();
     return openListener(address, { flags });
   } catch (error) {
-    fatal(error);
+    cannotListen(error, address);
   }
 }

@@ -18,13 +18,16 @@ import { setParentDeathSignal } from "./prctl.ts";
 /** Starts `deno run --allow-ffi SCRIPT --parent OUR_PID --NAME FD ...`.
  * `script` is relative to this folder. `deno` is looked up on PATH: the
  * tasks allow running exactly that (`--allow-run=deno`). The child's stderr is
- * ours; its stdin is ours and its stdout a pipe to us only if asked for. */
+ * ours; its stdin is ours and its stdout a pipe to us only if asked for.
+ * `ownSession` starts it in a new session and process group (setsid(2)),
+ * where signals sent to our process group do not reach it. */
 export function spawnDeno(
   script: string,
   fds: Record<string, number>,
-  { stdin = "null", stdout = "null" }: {
+  { stdin = "null", stdout = "null", ownSession = false }: {
     stdin?: "null" | "inherit";
     stdout?: "null" | "piped";
+    ownSession?: boolean;
   } = {},
 ): Deno.ChildProcess {
   const args = Object.entries({ parent: Deno.pid, ...fds })
@@ -39,6 +42,7 @@ export function spawnDeno(
     stdin,
     stdout,
     stderr: "inherit",
+    detached: ownSession,
   }).spawn();
 }
 // #endregion
