@@ -10,6 +10,7 @@ import {
   type Chapter,
   discoverChapters,
   serverTasks,
+  taskCommand,
 } from "@echo-lab/harness/chapters";
 import {
   descendants,
@@ -34,6 +35,29 @@ import {
 import { runClient } from "@echo-lab/harness/client";
 
 for (const chapter of discoverChapters()) {
+  Deno.test(`${chapter.name}: a port in use is one stderr line naming it and the cure, exit 1`, async () => {
+    // Every chapter defaults to 7007: the second one started meets this.
+    using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = taken.addr.port;
+    const [command, ...args] = taskCommand(chapter, "server", [
+      "--port",
+      String(port),
+    ]);
+    const { code, stdout, stderr } = await new Deno.Command(command, {
+      args,
+      cwd: chapter.dir,
+      stdin: "null",
+      env: { DENO_NO_UPDATE_CHECK: "1" },
+    }).output();
+    assert.equal(new TextDecoder().decode(stdout), "");
+    assert.equal(
+      new TextDecoder().decode(stderr),
+      `error: port ${port} is in use (another chapter's server?): ` +
+        "stop it, or pass --port N\n",
+    );
+    assert.equal(code, 1);
+  });
+
   for (const task of serverTasks(chapter)) {
     Deno.test(`${chapter.name} ${task}: echo contract`, async (t) => {
       await using server = await startServer(chapter, task);
