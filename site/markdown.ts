@@ -22,7 +22,7 @@
  * @module
  */
 import { posix } from "node:path";
-import { Marked } from "marked";
+import { Marked, Renderer } from "marked";
 import { highlight } from "./highlight.ts";
 import { escapeHtml, relativeUrl, slugify, textOf } from "./html.ts";
 import { fences } from "./fences.ts";
@@ -149,6 +149,14 @@ export function renderMarkdown(markdown: string, ctx: RenderContext): Rendered {
         const attrs = external ? ' rel="noopener" class="external"' : "";
         const t = title ? ` title="${escapeHtml(title)}"` : "";
         return `<a href="${escapeHtml(target)}"${t}${attrs}>${inner}</a>`;
+      },
+      table(token) {
+        // A table as wide as its columns need scrolls inside its own box,
+        // never the page: on a 390 px phone a five-column table of
+        // measurements is wider than the screen.
+        return `<div class="table-wrap" tabindex="0" role="region" aria-label="Table">${
+          Renderer.prototype.table.call(this, token)
+        }</div>\n`;
       },
       image({ href, title, text }) {
         const target = mapHref(href, "image");
