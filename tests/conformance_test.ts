@@ -255,8 +255,10 @@ async function stopFromTerminal(
     if (!await withTimeout(ready, 30_000, "ready line")) {
       return `exited before its ready line; stderr: ${await stderr}`;
     }
-    const family = descendants(group);
-    const server = family[0]; // `deno task`'s one child
+    // The first signal goes at once: the ready line promises that a stop
+    // signal is handled from then on. (A /proc scan first would hide a server
+    // that announces before its signal listeners are in place.)
+    const server = childrenOf(group)[0];
     Deno.kill(-group, signal);
     for (let i = 1; i < times; i++) {
       // A second signal tests a shutdown under way only while the server
@@ -276,6 +278,7 @@ async function stopFromTerminal(
       }
       Deno.kill(-group, signal);
     }
+    const family = descendants(group);
     const status = await withTimeout(child.status, 10_000, "exit");
     await sleep(100);
     const left = [...family, ...groupMembers(group)].filter(isAlive);
@@ -297,6 +300,12 @@ async function stopFromTerminal(
   } finally {
     await drained;
   }
+}
+
+/** The children of `pid`, from /proc (its main thread's `children`). */
+function childrenOf(pid: number): number[] {
+  const list = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`);
+  return list.trim().split(/\s+/).filter(Boolean).map(Number);
 }
 
 /** Whether `pid` exists and is not a zombie. */
