@@ -1,0 +1,134 @@
+/**
+ * Checking a server file against an exercise: the echo contract every
+ * chapter passes (tests/conformance.ts), then the chapter's model (see
+ * models.ts). The file runs under the chapter's own `server` task, so it gets
+ * exactly the permissions the chapter's server.ts gets.
+ *
+ * @module
+ */
+import { relative } from "node:path";
+import { taskCommand } from "../tests/chapters.ts";
+import { assertCleanStop, echoChecks } from "../tests/conformance.ts";
+import { type RunningServer, startProcess } from "../tests/process.ts";
+import { withTimeout } from "../tests/net.ts";
+import type { Exercise } from "./exercise.ts";
+import { MODELS } from "./models.ts";
+
+/** Starts a server from `file` (plus `args`) the way a check needs it. */
+export type Launch = (args?: string[]) => Promise<RunningServer>;
+
+/** One check's outcome; `message` says what went wrong, in the reader's
+ * terms, when `ok` is false. */
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  message?: string;
+}
+
+/** How long one echo check may take before it counts as "no answer". */
+const CHECK_TIMEOUT_MS = 15_000;
+
+/** Runs the checks of `exercise` on `file`, in order, and stops at the first
+ * that fails (the later ones would only fail for the same reason). */
+export async function checkFile(
+  exercise: Exercise,
+  file: string,
+  onResult: (result: CheckResult) => void = () => {},
+): Promise<CheckResult[]> {
+  const launch = launcher(exercise, file);
+  const results: CheckResult[] = [];
+  const run = async (name: string, check: () => Promise<void>) => {
+    let result: CheckResult;
+    try {
+      await check();
+      result = { name, ok: true };
+    } catch (error) {
+      result = { name, ok: false, message: (error as Error).message };
+    }
+    results.push(result);
+    onResult(result);
+    return result.ok;
+  };
+  const model = MODELS[exercise.chapter.name];
+  const passed =
+    await run("the server starts and says where it listens", async () => {
+      await using _ = await launch();
+    }) &&
+    await run("echo contract", async () => {
+      await using server = await launch();
+      for (const [name, check] of Object.entries(echoChecks)) {
+        try {
+          await withTimeout(
+            check(server, exercise.chapter),
+            CHECK_TIMEOUT_MS,
+            "an answer",
+          );
+        } catch (error) {
+          throw new Error(`${name}: ${teach((error as Error).message)}`);
+        }
+      }
+    }) &&
+    await run(
+      "SIGTERM with clients connected: exit 0, nothing left",
+      async () => {
+        await using server = await launch();
+        await assertCleanStop(server, "SIGTERM");
+      },
+    );
+  if (passed) {
+    await run(model ? `the model: ${model.promise}` : "the model", () => {
+      if (!model) {
+        throw new Error(
+          `chapter ${exercise.chapter.name} has no model check in exercises/models.ts`,
+        );
+      }
+      return model.check(launch);
+    });
+  }
+  return results;
+}
+
+/** Starts `file` with the chapter's `server` task: its permission flags,
+ * its working directory, `server.ts` swapped for `file`. */
+export function launcher(exercise: Exercise, file: string): Launch {
+  const { chapter } = exercise;
+  const script = relative(chapter.dir, file);
+  return async (args = []) => {
+    const command = taskCommand(chapter, "server", ["--port", "0", ...args])
+      .map((arg) => arg === "server.ts" ? script : arg);
+    try {
+      return await startProcess(`${script}`, command, chapter.dir, {
+        readyTimeoutMs: 20_000,
+      });
+    } catch (error) {
+      throw new Error(explainStart(exercise, (error as Error).message));
+    }
+  };
+}
+
+/** A failed start, told in the reader's terms. */
+function explainStart(exercise: Exercise, message: string): string {
+  if (/Requires net access/.test(message)) {
+    return `your server asked Deno for the network (Deno.listen?), which ` +
+      `chapter ${exercise.number}'s task does not allow: this chapter's ` +
+      `server makes its own socket calls (shared/socket.ts).\n${message}`;
+  }
+  if (/no ready line/.test(message)) {
+    return `your server never printed "listening on HOST:PORT" (the given ` +
+      `setup does, unless your code stops it from running)`;
+  }
+  return `your server did not start: ${message}`;
+}
+
+/** A conformance failure, with what it usually means. */
+function teach(message: string): string {
+  if (/timed out after \d+ ms waiting for an answer/.test(message)) {
+    return `no answer within ${CHECK_TIMEOUT_MS / 1000} s: the client sent ` +
+      `bytes, and your server neither echoed them nor closed the connection`;
+  }
+  if (/ConnectionReset|Connection reset/.test(message)) {
+    return `the connection was reset: did your server close it with data ` +
+      `unread, or crash? (${message})`;
+  }
+  return message;
+}

@@ -1,0 +1,174 @@
+/**
+ * The exercises' command line, run from the repository root:
+ *
+ *     deno task learn [--watch]          progress, and what to do next
+ *     deno task exercise NN [--solution] check my_server.ts (or server.ts)
+ *     deno task hint NN [1|2|3]          a hint, each more specific
+ *     deno task exercise:reset NN        my_server.ts back to the stub
+ *     deno task exercise:stubs           write every stub from server.ts
+ *
+ * @module
+ */
+import { relative } from "node:path";
+import { ROOT } from "../tests/chapters.ts";
+import { checkFile, type CheckResult } from "./checks.ts";
+import {
+  discoverExercises,
+  type Exercise,
+  exerciseNamed,
+  isStarted,
+  yourTurn,
+} from "./exercise.ts";
+import { progressLine, type Status, statusOf } from "./progress.ts";
+import { makeStub } from "./stub.ts";
+
+const [command, ...args] = Deno.args;
+const commands: Record<string, (args: string[]) => Promise<number>> = {
+  learn,
+  exercise,
+  hint,
+  reset,
+  stubs,
+};
+if (!(command in commands)) {
+  console.error(`usage: main.ts ${Object.keys(commands).join("|")} ...`);
+  Deno.exit(2);
+}
+try {
+  Deno.exit(await commands[command](args));
+} catch (error) {
+  console.error(`error: ${(error as Error).message}`);
+  Deno.exit(1);
+}
+
+/** The progress list, then the first exercise not done. */
+async function learn(args: string[]): Promise<number> {
+  await showProgress();
+  if (!args.includes("--watch")) return 0;
+  console.log("\nwatching for saves (Ctrl-C to stop)...");
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  for await (const event of Deno.watchFs(`${ROOT}/chapters`)) {
+    if (!event.paths.some((path) => path.endsWith("my_server.ts"))) continue;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.clear();
+      showProgress();
+    }, 200);
+  }
+  return 0;
+}
+
+async function showProgress(): Promise<void> {
+  const all = discoverExercises();
+  const statuses: { exercise: Exercise; status: Status | "?" }[] = all.map((
+    exercise,
+  ) => ({ exercise, status: "?" }));
+  let current: { exercise: Exercise; results?: CheckResult[] } | null = null;
+  for (const entry of statuses) {
+    // Exercises past the current one are only looked at, not checked.
+    const { status, results }: { status: Status; results?: CheckResult[] } =
+      current
+        ? { status: quickStatus(entry.exercise) }
+        : await statusOf(entry.exercise);
+    entry.status = status;
+    if (!current && status !== "done") current = { ...entry, results };
+  }
+  const done = statuses.filter((entry) => entry.status === "done").length;
+  console.log(progressLine(statuses));
+  console.log(`exercises: ${done}/${all.length} done`);
+  if (!current) {
+    console.log("\nEvery exercise passes. Well done!");
+    return;
+  }
+  const { exercise, results } = current;
+  const { task } = yourTurn(exercise);
+  console.log(`
+Next: exercise ${exercise.number} (${exercise.chapter.name})
+  edit:  ${relative(ROOT, exercise.file)}
+  task:  ${task}`);
+  const failed = results?.find((result) => !result.ok);
+  if (failed) {
+    console.log(
+      `  first failing check: ${failed.name}\n    ${indent(failed.message!)}`,
+    );
+  } else {
+    console.log(
+      `  not started: write your code, then delete the "// I AM NOT DONE" line to have it checked.`,
+    );
+  }
+  console.log(
+    `  check: deno task exercise ${exercise.number}    hint: deno task hint ${exercise.number}`,
+  );
+}
+
+function quickStatus(exercise: Exercise): Status {
+  return isStarted(exercise) ? "in progress" : "not started";
+}
+
+/** Runs the checks on the reader's file, or with `--solution` on the
+ * chapter's server.ts; exit 0 only when every check passes. */
+async function exercise(args: string[]): Promise<number> {
+  const target = exerciseNamed(needNumber(args));
+  const file = args.includes("--solution") ? target.solution : target.file;
+  console.log(
+    `exercise ${target.number} (${target.chapter.name}): checking ${
+      relative(ROOT, file)
+    }`,
+  );
+  const results = await checkFile(target, file, (result) => {
+    console.log(`  ${result.ok ? "✓" : "✗"} ${result.name}`);
+    if (!result.ok) console.log(`    ${indent(result.message!)}`);
+  });
+  const ok = results.every((result) => result.ok);
+  console.log(
+    ok
+      ? `exercise ${target.number}: every check passes`
+      : `exercise ${target.number}: not yet. A hint: deno task hint ${target.number}`,
+  );
+  return ok ? 0 : 1;
+}
+
+/** Hint N (1 to 3) of an exercise, from its README's "Your turn". */
+function hint(args: string[]): Promise<number> {
+  const target = exerciseNamed(needNumber(args));
+  const { hints } = yourTurn(target);
+  const n = Math.min(Math.max(Number(args[1] ?? 1) || 1, 1), hints.length);
+  console.log(`exercise ${target.number}, hint ${n} of ${hints.length}:\n`);
+  console.log(hints[n - 1]);
+  if (n < hints.length) {
+    console.log(`\nmore specific: deno task hint ${target.number} ${n + 1}`);
+  }
+  return Promise.resolve(0);
+}
+
+/** Puts the shipped stub back. */
+function reset(args: string[]): Promise<number> {
+  const target = exerciseNamed(needNumber(args));
+  Deno.writeTextFileSync(target.file, stubOf(target));
+  console.log(`${relative(ROOT, target.file)}: back to the stub as shipped`);
+  return Promise.resolve(0);
+}
+
+/** Writes every exercise's stub from its chapter's server.ts. */
+function stubs(): Promise<number> {
+  for (const target of discoverExercises()) {
+    Deno.writeTextFileSync(target.file, stubOf(target));
+    console.log(`wrote ${relative(ROOT, target.file)}`);
+  }
+  return Promise.resolve(0);
+}
+
+function stubOf(target: Exercise): string {
+  return makeStub(target, Deno.readTextFileSync(target.solution));
+}
+
+function needNumber(args: string[]): string {
+  if (!args[0] || args[0].startsWith("-")) {
+    throw new Error("which exercise? e.g. 06");
+  }
+  return args[0];
+}
+
+function indent(text: string): string {
+  return text.replaceAll("\n", "\n    ");
+}
