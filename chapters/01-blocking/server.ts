@@ -33,6 +33,7 @@ announceListening(listener.address);
 
 // #region accept
 const buffer = new Uint8Array(64 * 1024);
+// #region exercise-loop
 while (!stop.requested) {
   let fd: number;
   try {
@@ -50,6 +51,7 @@ while (!stop.requested) {
   }
   serve(fd); // returns only when this client has gone
 }
+// #endregion
 stop.release(listener.fd);
 close(listener.fd);
 stop.close();
@@ -57,6 +59,7 @@ Deno.exit(0);
 // #endregion
 
 // #region serve
+// #region exercise-serve
 /** Runs the echo loop on one connection and closes it, whatever happens. */
 function serve(fd: number): void {
   stop.guard(fd); // so a stop signal wakes us from this client's recv too
@@ -72,4 +75,5 @@ function serve(fd: number): void {
     close(fd);
   }
 }
+// #endregion
 // #endregion

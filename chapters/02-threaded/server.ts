@@ -58,6 +58,7 @@ announceListening(listener.address);
 // #endregion
 
 // #region accept
+// #region exercise-loop
 while (!stop.requested) {
   if (table.live === table.capacity) {
     // At the cap we do not accept. The kernel still completes handshakes
@@ -83,6 +84,7 @@ while (!stop.requested) {
   // another thread hands over the connection itself.
   (pool ? pool[slot] : spawn()).postMessage(job);
 }
+// #endregion
 // #endregion
 
 // #region shutdown

@@ -86,8 +86,10 @@ announceListening(listener.address);
 // #endregion
 
 // #region main
+// #region exercise-main
 if (perConnection) await spawnPerConnection();
 else await Promise.all(Array.from({ length: flags.workers }, keepOneWorker));
+// #endregion
 // Awaiting a child's status is what reaps it (waitpid): no zombies.
 await Promise.all([...workers].map((worker) => worker.status));
 close(listener.fd);
@@ -95,6 +97,7 @@ Deno.exit(0);
 // #endregion
 
 // #region prefork
+// #region exercise-prefork
 /** One place in the pool: start a worker, wait for it to exit, replace it. */
 async function keepOneWorker(): Promise<void> {
   while (!stopping) {
@@ -109,6 +112,7 @@ async function keepOneWorker(): Promise<void> {
     if (Date.now() - started < 1_000) await sleep(1_000);
   }
 }
+// #endregion
 // #endregion
 
 // #region per-connection

@@ -50,6 +50,7 @@ const connections: Relay[] = [];
 // pauses, however many millions of passes.
 const buffer = new Uint8Array(64 * 1024);
 
+// #region exercise-loop
 while (!stop.requested) {
   acceptor.acceptAll(addConnection);
   // Ask every connection, ready or not: the kernel knows which sockets have
@@ -62,11 +63,13 @@ while (!stop.requested) {
     }
   }
 }
+// #endregion
 closeEverything();
 Deno.exit(0);
 // #endregion
 
 // #region serve
+// #region exercise-serve
 /** One pass over one client: send what is pending, read and echo if it has
  * sent something. Returns false when the connection is over and closed. */
 function serve(connection: Relay): boolean {
@@ -86,6 +89,7 @@ function serve(connection: Relay): boolean {
   close(connection.from); // sends our FIN
   return false;
 }
+// #endregion
 // #endregion
 
 // #region helpers

@@ -43,6 +43,7 @@ const acceptor = new Acceptor(listener.fd);
 const connections: { relay: Relay; ticket: number }[] = [];
 const buffer = new Uint8Array(64 * 1024);
 
+// #region exercise-loop
 while (!stop.requested) {
   // 1. Build the whole list, every round: select(2) overwrote last round's
   //    sets with its answer, and the kernel keeps nothing between calls.
@@ -72,6 +73,7 @@ while (!stop.requested) {
     acceptor.acceptAll(addConnection);
   }
 }
+// #endregion
 closeEverything();
 Deno.exit(0);
 // #endregion
@@ -87,6 +89,7 @@ function interest(relay: Relay): number {
 // #endregion
 
 // #region serve
+// #region exercise-serve
 /** Acts on what the kernel reported for one client. Returns false when the
  * connection is over and closed. */
 function serve({ relay, ticket }: { relay: Relay; ticket: number }): boolean {
@@ -106,6 +109,7 @@ function serve({ relay, ticket }: { relay: Relay; ticket: number }): boolean {
   close(relay.from); // sends our FIN
   return false;
 }
+// #endregion
 // #endregion
 
 // #region accept

@@ -61,6 +61,7 @@ let acceptPausedUntil = 0;
 // #endregion
 
 // #region loop
+// #region exercise-loop
 while (!stop.requested) {
   const timeout = acceptPausedUntil === 0
     ? -1
@@ -79,6 +80,7 @@ while (!stop.requested) {
     else serve(fd, connections[fd]!);
   }
 }
+// #endregion
 closeEverything();
 Deno.exit(0);
 // #endregion
@@ -119,6 +121,7 @@ function acceptAll(): void {
 // #endregion
 
 // #region serve
+// #region exercise-serve
 /** One ready client. Whatever epoll reported (readable, writable, hang-up,
  * error), the answer is to try the operation we were waiting for: the call
  * itself returns the data, EAGAIN, end of stream or the error. */
@@ -173,6 +176,7 @@ function flush(fd: number, connection: Connection): void {
   connection.pending = null;
   watch(fd, connection, EPOLLIN);
 }
+// #endregion
 // #endregion
 
 // #region helpers

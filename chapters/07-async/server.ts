@@ -56,6 +56,7 @@ announceListening({ ...address, port: listener.addr.port });
 // The accept loop. `await listener.accept()` parks this task until the
 // kernel has a completed handshake queued; meanwhile the other tasks run.
 const tasks = new Set<Promise<void>>();
+// #region exercise-loop
 while (!stopping) {
   let conn: Deno.TcpConn;
   try {
@@ -75,11 +76,13 @@ while (!stopping) {
   });
   tasks.add(task);
 }
+// #endregion
 await Promise.all(tasks);
 Deno.exit(0);
 // #endregion
 
 // #region echo
+// #region exercise-echo
 /** Echoes one connection until the peer half-closes or the link breaks. */
 async function echo(conn: Deno.TcpConn): Promise<void> {
   // One buffer per connection, reused for every read: memory per idle
@@ -105,6 +108,7 @@ async function echo(conn: Deno.TcpConn): Promise<void> {
     } catch { /* already closed by stop() */ }
   }
 }
+// #endregion
 // #endregion
 
 // #region write-all

@@ -63,16 +63,19 @@ announceListening(listener.address);
 // The whole server. `sigio.wait()` is the only place it sleeps: it resolves
 // when the kernel has sent SIGIO (or a timer or stop() wakes us). Then drain
 // passes over every socket, until a pass finds nothing left to do.
+// #region exercise-loop
 while (!stopping) {
   await sigio.wait();
   while (!stopping && drainPass()) await nextTurn();
 }
+// #endregion
 for (const conn of connections.values()) close(conn.fd);
 close(listener.fd);
 Deno.exit(0);
 // #endregion
 
 // #region drain
+// #region exercise-drain
 /** One pass over everything the signal might have been about: the listener
  * and every connection. Returns whether anything happened; the loop runs
  * passes until one comes back empty. */
@@ -83,6 +86,7 @@ function drainPass(): boolean {
   }
   return progress;
 }
+// #endregion
 // #endregion
 
 // #region accept
@@ -121,6 +125,7 @@ function acceptAll(): boolean {
 // #endregion
 
 // #region serve
+// #region exercise-serve
 /** Moves whatever `conn` allows right now, without waiting: first the
  * pending echo, then read and echo until the socket is empty (EAGAIN), the
  * kernel won't take more output, or the per-visit budget is spent. */
@@ -158,6 +163,7 @@ function serve(conn: Connection): boolean {
   }
   return progress;
 }
+// #endregion
 
 function drop(conn: Connection) {
   connections.delete(conn.fd);

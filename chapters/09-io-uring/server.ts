@@ -71,6 +71,7 @@ const ACCEPT_BACKOFF = timespec(100);
 // #endregion
 
 // #region loop
+// #region exercise-loop
 ring.prepAccept(listener.fd, SOCK_CLOEXEC, tag(ACCEPT, listener.fd));
 while (!stop.requested) {
   // One system call per turn: hand the kernel every request queued since the
@@ -79,6 +80,7 @@ while (!stop.requested) {
   ring.submitAndWait(1);
   ring.forEachCompletion(complete);
 }
+// #endregion
 shutDown();
 // #endregion
 
@@ -143,12 +145,14 @@ function receive({ fd, buffer }: Connection): void {
 }
 
 function received(connection: Connection, result: number): void {
+  // #region exercise-received
   // 0: the peer shut down its side (FIN). Everything it sent before has been
   // echoed, because we never receive while an echo is unsent.
   if (result <= 0 || stop.requested) return finish(connection, result, "recv");
   connection.received = result;
   connection.sent = 0;
   sendRest(connection);
+  // #endregion
 }
 
 /** Ask the kernel to send what is left of the last recv. MSG_NOSIGNAL: a
@@ -158,6 +162,7 @@ function sendRest({ fd, buffer, received, sent }: Connection): void {
 }
 
 function sent(connection: Connection, result: number): void {
+  // #region exercise-sent
   if (result < 0 || stop.requested) return finish(connection, result, "send");
   connection.sent += result;
   // A short send: the socket's send buffer took only part (a slow reader).
@@ -165,6 +170,7 @@ function sent(connection: Connection, result: number): void {
   // peer until it is all gone: that is the backpressure.
   if (connection.sent < connection.received) sendRest(connection);
   else receive(connection);
+  // #endregion
 }
 
 /** Ends a connection whose last request has completed, so the kernel holds
