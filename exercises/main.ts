@@ -19,7 +19,7 @@ import {
   isStarted,
   yourTurn,
 } from "./exercise.ts";
-import { progressLine, type Status, statusOf } from "./progress.ts";
+import type { Status } from "./progress.ts";
 import { makeStub } from "./stub.ts";
 
 const [command, ...args] = Deno.args;
@@ -59,6 +59,8 @@ async function learn(args: string[]): Promise<number> {
 }
 
 async function showProgress(): Promise<void> {
+  // The checks load the FFI bindings: only `learn` and `exercise` need them.
+  const { progressLine, statusOf } = await import("./progress.ts");
   const all = discoverExercises();
   const statuses: { exercise: Exercise; status: Status | "?" }[] = all.map((
     exercise,
@@ -108,6 +110,7 @@ function quickStatus(exercise: Exercise): Status {
 /** Runs the checks on the reader's file, or with `--solution` on the
  * chapter's server.ts; exit 0 only when every check passes. */
 async function exercise(args: string[]): Promise<number> {
+  const { checkFile } = await import("./checks.ts");
   const target = exerciseNamed(needNumber(args));
   const file = args.includes("--solution") ? target.solution : target.file;
   console.log(

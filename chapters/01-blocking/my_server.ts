@@ -1,0 +1,51 @@
+// Exercise 01, made from server.ts by `deno task exercise:stubs`.
+// `deno task exercise:reset 01` puts this file back as it was.
+/**
+ * Chapter 01: the blocking echo server. One thread, blocking system calls,
+ * one client at a time: `accept` sleeps until a client arrives, `recv` sleeps
+ * until it sends, `send` sleeps until the kernel has room. While this thread
+ * sleeps in one client's `recv`, nobody calls `accept`, so the next client
+ * waits in the kernel's backlog until the first one leaves.
+ *
+ * Run: deno task server [--host H] [--port P]
+ *
+ * @module
+ */
+import { announceListening, parseCli } from "../../shared/cli.ts";
+import { listenOrExit } from "../../shared/listen.ts";
+import { accept4, close } from "../../shared/socket.ts";
+import { watchStopSignals } from "../../shared/stop_signal.ts";
+import { echo } from "./echo.ts";
+import { isPeerGone } from "../../shared/errno.ts";
+
+const { address } = parseCli(Deno.args, {
+  usage: "deno task server",
+  summary: "Blocking echo server: one client at a time.",
+});
+
+// #region listen
+const listener = listenOrExit(address); // or one line on stderr, and exit 1
+// While this thread sleeps inside accept or recv, no JavaScript runs on it,
+// signal listeners included. A watchdog thread catches SIGINT/SIGTERM and
+// shuts down every socket we guard, which wakes the sleeping call.
+const stop = watchStopSignals();
+stop.guard(listener.fd);
+announceListening(listener.address);
+// #endregion
+
+// #region accept
+const buffer = new Uint8Array(64 * 1024);
+// TODO(loop): your code. What it must do: "Your turn" in README.md;
+// stuck? `deno task hint 01`.
+// I AM NOT DONE
+// (delete the line above when you want your code checked)
+stop.release(listener.fd);
+close(listener.fd);
+stop.close();
+Deno.exit(0);
+// #endregion
+
+// #region serve
+// TODO(serve): your code. What it must do: "Your turn" in README.md;
+// stuck? `deno task hint 01`.
+// #endregion

@@ -1,0 +1,130 @@
+// Exercise 02, made from server.ts by `deno task exercise:stubs`.
+// `deno task exercise:reset 02` puts this file back as it was.
+/**
+ * Chapter 02: the threaded echo server. The main thread sleeps in a blocking
+ * `accept` and hands each connection to a Worker, Deno's thread, which runs
+ * chapter 01's blocking echo loop on it. A client asleep in one Worker's
+ * `recv` no longer holds up anyone else: the kernel schedules threads, not
+ * connections.
+ *
+ * Two variants, one loop. By default a new Worker per connection, which
+ * exits when its client leaves. With `--pool`, a fixed set of Workers started
+ * up front (pre-threaded), each taking connection after connection.
+ * `--max-workers` caps both: at the cap, the server stops accepting and new
+ * clients wait in the kernel's listen backlog until a Worker is free.
+ *
+ * Run: deno task server [--host H] [--port P] [--max-workers N]
+ *      deno task server:pool
+ *
+ * @module
+ */
+import { announceListening, fatal, parseCli } from "../../shared/cli.ts";
+import { listenOrExit } from "../../shared/listen.ts";
+import { accept4, close } from "../../shared/socket.ts";
+import { watchStopSignals } from "../../shared/stop_signal.ts";
+import { ConnectionTable } from "./connections.ts";
+import { affordableWorkers } from "./fd_budget.ts";
+import type { Job } from "./worker.ts";
+
+const { address, flags } = parseCli(Deno.args, {
+  usage: "deno task server",
+  summary: "Threaded echo server: a Worker (thread) per connection, or a pool.",
+  flags: {
+    pool: {
+      type: "boolean",
+      description: "start every Worker up front and reuse them",
+    },
+    "max-workers": {
+      type: "integer",
+      description: "Workers alive at most; then clients wait in the backlog",
+      default: 256,
+      min: 1,
+      // Each Worker maps ~33 memory regions; Linux allows a process 65,530
+      // by default (vm.max_map_count), so ~1,900 Workers would abort V8.
+      max: 1_000,
+    },
+  },
+});
+
+// #region listen
+const listener = listenOrExit(address);
+// The main thread will sleep in accept, where no signal listener can run:
+// the watchdog thread shuts the listener down on SIGINT/SIGTERM to wake it.
+const stop = watchStopSignals();
+stop.guard(listener.fd);
+// One slot per Worker that may be alive at once.
+const table = new ConnectionTable(workerCap(flags["max-workers"]));
+const running = new Set<Promise<void>>(); // each settles when a Worker exits
+const pool = flags.pool ? await startPool(table.capacity) : null;
+announceListening(listener.address);
+// #endregion
+
+// #region accept
+// TODO(loop): your code. What it must do: "Your turn" in README.md;
+// stuck? `deno task hint 02`.
+// I AM NOT DONE
+// (delete the line above when you want your code checked)
+// #endregion
+
+// #region shutdown
+// The stop signal woke our accept. Wake every Worker the same way: shut its
+// connection down, so its recv returns 0 (or its send fails with EPIPE) and
+// it finishes and exits by itself. Never terminate() a Worker that may be
+// inside a blocking FFI call: terminate() would wait for the call to return.
+table.shutdownAll();
+pool?.forEach((worker) => worker.postMessage("exit"));
+await Promise.all(running);
+stop.release(listener.fd);
+close(listener.fd);
+stop.close();
+Deno.exit(0);
+// #endregion
+
+// #region spawn
+/** Starts a Worker, and keeps a promise in `running` that settles when it
+ * says "exited" (its thread is then about to end). */
+function spawn(): Worker {
+  const worker = new Worker(new URL("./worker.ts", import.meta.url), {
+    type: "module",
+  });
+  const { promise: exited, resolve } = Promise.withResolvers<void>();
+  worker.onmessage = ({ data }) => {
+    if (data === "exited") resolve();
+  };
+  running.add(exited);
+  exited.then(() => running.delete(exited));
+  return worker;
+}
+
+/** The pre-threaded variant: `size` Workers, each loaded and waiting (its
+ * first message is "ready") before we announce that we are listening. */
+async function startPool(size: number): Promise<Worker[]> {
+  const workers = Array.from({ length: size }, spawn);
+  await Promise.all(
+    workers.map((worker) =>
+      new Promise((ready) =>
+        worker.addEventListener("message", ready, { once: true })
+      )
+    ),
+  );
+  return workers;
+}
+// #endregion
+
+// #region cap
+/** `--max-workers`, lowered if the open-file limit cannot afford that many:
+ * a Worker that finds no free descriptor crashes the whole process. */
+function workerCap(wanted: number): number {
+  const affordable = affordableWorkers();
+  if (affordable === 0) {
+    fatal("the open-file limit leaves no room for a single Worker");
+  }
+  if (affordable < wanted) {
+    console.error(
+      `note: the open-file limit leaves room for ${affordable} Workers, ` +
+        `not ${wanted}`,
+    );
+  }
+  return Math.min(wanted, affordable);
+}
+// #endregion

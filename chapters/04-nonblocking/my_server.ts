@@ -1,0 +1,78 @@
+// Exercise 04, made from server.ts by `deno task exercise:stubs`.
+// `deno task exercise:reset 04` puts this file back as it was.
+/**
+ * Chapter 04: the busy-polling echo server. One thread, every socket
+ * non-blocking, and a loop that never sleeps: on every pass it asks the
+ * listener "a new client?" and every connection "anything for me?", and the
+ * kernel answers at once, usually "not now" (EAGAIN). It serves any number
+ * of clients side by side, and it burns a whole CPU core doing so, even when
+ * all of them are silent.
+ *
+ * Run: deno task server [--host H] [--port P]
+ *
+ * @module
+ */
+import { announceListening, parseCli } from "../../shared/cli.ts";
+import { SOCK_CLOEXEC, SOCK_NONBLOCK } from "../../shared/constants.ts";
+import { isPeerGone } from "../../shared/errno.ts";
+import { listenOrExit } from "../../shared/listen.ts";
+import { close, recv, send } from "../../shared/socket.ts";
+import { watchStopSignals } from "../../shared/stop_signal.ts";
+import { Acceptor } from "./acceptor.ts";
+import { Relay } from "./relay.ts";
+
+const { address } = parseCli(Deno.args, {
+  usage: "deno task server",
+  summary:
+    "Busy-polling echo server: non-blocking sockets, a loop that never sleeps.",
+});
+
+// #region listen
+// SOCK_NONBLOCK: accept4 on this listener never sleeps. With no client
+// queued it fails at once with EAGAIN, which accept4() returns as null.
+const listener = listenOrExit(address, {
+  flags: SOCK_NONBLOCK | SOCK_CLOEXEC,
+  raiseFdLimit: true, // one descriptor per client: take all we may have
+});
+// The loop below never returns to Deno's event loop, so a signal listener on
+// this thread would never get to run. A watchdog thread catches SIGINT and
+// SIGTERM and raises a flag in shared memory; the loop reads the flag on
+// every pass (one atomic load) and winds down. Nothing needs waking: this
+// thread is never asleep.
+const stop = watchStopSignals();
+announceListening(listener.address);
+// #endregion
+
+// #region loop
+const acceptor = new Acceptor(listener.fd);
+/** One relay per client, from its socket back to the same socket. */
+const connections: Relay[] = [];
+// Every read lands here first; a relay copies out only what a short send
+// leaves behind. Nothing in an idle pass allocates: no garbage collector
+// pauses, however many millions of passes.
+const buffer = new Uint8Array(64 * 1024);
+
+// TODO(loop): your code. What it must do: "Your turn" in README.md;
+// stuck? `deno task hint 04`.
+// I AM NOT DONE
+// (delete the line above when you want your code checked)
+closeEverything();
+Deno.exit(0);
+// #endregion
+
+// #region serve
+// TODO(serve): your code. What it must do: "Your turn" in README.md;
+// stuck? `deno task hint 04`.
+// #endregion
+
+// #region helpers
+function addConnection(fd: number): void {
+  connections.push(new Relay(fd, fd, recv, send));
+}
+
+function closeEverything(): void {
+  for (const connection of connections) close(connection.from);
+  close(listener.fd);
+  stop.close();
+}
+// #endregion

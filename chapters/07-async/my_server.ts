@@ -1,0 +1,71 @@
+// Exercise 07, made from server.ts by `deno task exercise:stubs`.
+// `deno task exercise:reset 07` puts this file back as it was.
+/**
+ * Chapter 07: the async echo server. Deno's own networking: one listener,
+ * one async task per connection, no threads of our own. Every `await` below
+ * is a point where this task steps aside and the event loop (tokio, over
+ * epoll) runs whichever other task's socket the kernel says is ready.
+ *
+ * Run: deno task server [--host H] [--port P]
+ *
+ * @module
+ */
+import { announceListening, fatal, parseCli } from "../../shared/cli.ts";
+
+const { address } = parseCli(Deno.args, {
+  usage: "deno task server",
+  summary: "Echo server on Deno's async I/O: one task per connection.",
+});
+
+// #region listen
+let listener: Deno.TcpListener;
+try {
+  listener = Deno.listen({ hostname: address.host, port: address.port });
+} catch (error) {
+  fatal(error);
+}
+const live = new Set<Deno.TcpConn>();
+announceListening({ ...address, port: listener.addr.port });
+// #endregion
+
+// #region shutdown
+// Signal listeners run on this same event loop: nothing here ever blocks the
+// thread, so they fire promptly. Closing the listener ends the accept loop;
+// closing each connection makes its pending read reject, ending its task.
+let stopping = false;
+function stop() {
+  stopping = true;
+  listener.close();
+  for (const conn of live) conn.close();
+}
+Deno.addSignalListener("SIGINT", stop);
+Deno.addSignalListener("SIGTERM", stop);
+// #endregion
+
+// #region accept
+// The accept loop. `for await` parks this task until the kernel has a
+// completed handshake queued; meanwhile the other tasks run.
+const tasks = new Set<Promise<void>>();
+// TODO(loop): your code. What it must do: "Your turn" in README.md;
+// stuck? `deno task hint 07`.
+// I AM NOT DONE
+// (delete the line above when you want your code checked)
+await Promise.all(tasks);
+Deno.exit(0);
+// #endregion
+
+// #region echo
+// TODO(echo): your code. What it must do: "Your turn" in README.md;
+// stuck? `deno task hint 07`.
+// #endregion
+
+// #region write-all
+/** write() may take fewer bytes than offered when the peer reads slowly and
+ * the send buffer is full. Awaiting each write is our backpressure: we read
+ * nothing more from this peer until its echo has left. */
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let off = 0; off < bytes.byteLength;) {
+    off += await conn.write(bytes.subarray(off));
+  }
+}
+// #endregion
