@@ -9,7 +9,11 @@
 import { relative } from "node:path";
 import { taskCommand } from "../tests/chapters.ts";
 import { assertCleanStop, echoChecks } from "../tests/conformance.ts";
-import { type RunningServer, startProcess } from "../tests/process.ts";
+import {
+  processState,
+  type RunningServer,
+  startProcess,
+} from "../tests/process.ts";
 import { withTimeout } from "../tests/net.ts";
 import type { Exercise } from "./exercise.ts";
 import { MODELS } from "./models.ts";
@@ -43,38 +47,48 @@ export async function checkFile(
       await check();
       result = { name, ok: true };
     } catch (error) {
-      result = { name, ok: false, message: (error as Error).message };
+      // A failed check can also fail to stop its server: report the first.
+      const first = error instanceof SuppressedError ? error.error : error;
+      result = { name, ok: false, message: (first as Error).message };
     }
     results.push(result);
     onResult(result);
     return result.ok;
   };
   const model = MODELS[exercise.chapter.name];
-  const passed =
-    await run("the server starts and says where it listens", async () => {
-      await using _ = await launch();
-    }) &&
-    await run("echo contract", async () => {
-      await using server = await launch();
-      for (const [name, check] of Object.entries(echoChecks)) {
-        try {
-          await withTimeout(
-            check(server, exercise.chapter),
-            CHECK_TIMEOUT_MS,
-            "an answer",
-          );
-        } catch (error) {
-          throw new Error(`${name}: ${teach((error as Error).message)}`);
+  let server: RunningServer | undefined;
+  let passed: boolean;
+  try {
+    passed =
+      await run("the server starts and says where it listens", async () => {
+        server = await launch();
+      }) &&
+      await run("echo contract", async () => {
+        for (const [i, [name, check]] of Object.entries(echoChecks).entries()) {
+          // The first check is a short message: if that gets no answer in a
+          // few seconds, nothing will.
+          const ms = i === 0 ? 5_000 : CHECK_TIMEOUT_MS;
+          try {
+            await withTimeout(
+              check(server!, exercise.chapter),
+              ms,
+              "an answer",
+            );
+          } catch (error) {
+            throw new Error(`${name}: ${teach(server!, error as Error, ms)}`);
+          }
         }
-      }
-    }) &&
-    await run(
-      "SIGTERM with clients connected: exit 0, nothing left",
-      async () => {
-        await using server = await launch();
-        await assertCleanStop(server, "SIGTERM");
-      },
-    );
+      });
+  } finally {
+    await server?.[Symbol.asyncDispose]();
+  }
+  passed &&= await run(
+    "SIGTERM with clients connected: exit 0, nothing left",
+    async () => {
+      await using server = await launch();
+      await assertCleanStop(server, "SIGTERM");
+    },
+  );
   if (passed) {
     await run(model ? `the model: ${model.promise}` : "the model", () => {
       if (!model) {
@@ -113,6 +127,11 @@ function explainStart(exercise: Exercise, message: string): string {
       `chapter ${exercise.number}'s task does not allow: this chapter's ` +
       `server makes its own socket calls (shared/socket.ts).\n${message}`;
   }
+  if (/Requires ffi access/.test(message)) {
+    return `your server calls libc through FFI, which chapter ` +
+      `${exercise.number}'s task does not allow: this chapter's server uses ` +
+      `Deno.listen and lets Deno's event loop do the waiting.\n${message}`;
+  }
   if (/no ready line/.test(message)) {
     return `your server never printed "listening on HOST:PORT" (the given ` +
       `setup does, unless your code stops it from running)`;
@@ -121,14 +140,17 @@ function explainStart(exercise: Exercise, message: string): string {
 }
 
 /** A conformance failure, with what it usually means. */
-function teach(message: string): string {
-  if (/timed out after \d+ ms waiting for an answer/.test(message)) {
-    return `no answer within ${CHECK_TIMEOUT_MS / 1000} s: the client sent ` +
-      `bytes, and your server neither echoed them nor closed the connection`;
+function teach(server: RunningServer, error: Error, ms: number): string {
+  const state = processState(server.pid);
+  const stderr = server.stderr().trim();
+  if (state === null || state === "Z") {
+    return `your server exited before it answered. Does your loop keep it ` +
+      `running until a stop signal?` +
+      (stderr ? `\nIt wrote to stderr:\n${stderr}` : "");
   }
-  if (/ConnectionReset|Connection reset/.test(message)) {
-    return `the connection was reset: did your server close it with data ` +
-      `unread, or crash? (${message})`;
+  if (/timed out after \d+ ms waiting for an answer/.test(error.message)) {
+    return `no answer within ${ms / 1000} s: the client sent bytes, and ` +
+      `your server neither echoed them nor closed the connection`;
   }
-  return message;
+  return error.message + (stderr ? `\nyour server's stderr:\n${stderr}` : "");
 }

@@ -123,12 +123,18 @@ async function exercise(args: string[]): Promise<number> {
     if (!result.ok) console.log(`    ${indent(result.message!)}`);
   });
   const ok = results.every((result) => result.ok);
-  console.log(
-    ok
-      ? `exercise ${target.number}: every check passes`
-      : `exercise ${target.number}: not yet. A hint: deno task hint ${target.number}`,
-  );
-  return ok ? 0 : 1;
+  const started = file === target.solution || isStarted(target);
+  if (!ok) {
+    console.log(
+      `exercise ${target.number}: not yet. A hint: deno task hint ${target.number}`,
+    );
+  } else if (!started) {
+    console.log(
+      `exercise ${target.number}: every check passes, but the file still has ` +
+        `its "// I AM NOT DONE" line: delete it and the exercise is done`,
+    );
+  } else console.log(`exercise ${target.number}: every check passes`);
+  return ok && started ? 0 : 1;
 }
 
 /** Hint N (1 to 3) of an exercise, from its README's "Your turn". */
