@@ -81,7 +81,9 @@ export async function checkFile(
       });
   } finally {
     // A server that has just exited may not know it yet: kill then throws.
-    await server?.[Symbol.asyncDispose]().catch(() => {});
+    try {
+      await server?.[Symbol.asyncDispose]();
+    } catch { /* it had exited */ }
   }
   passed &&= await run(
     "SIGTERM with clients connected: exit 0, nothing left",

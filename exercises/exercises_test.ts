@@ -1,0 +1,79 @@
+/**
+ * The reader's exercises, as part of `deno task test`: an exercise not
+ * started (its stub still says "I AM NOT DONE") is reported and passes; a
+ * started one must pass every check. The last test prints the summary line,
+ * `exercises: N/M done`.
+ *
+ * Also here: the shipped stubs are exactly what the generator makes, and
+ * every exercise has its task, three hints and a model check.
+ */
+import assert from "node:assert/strict";
+import { relative } from "node:path";
+import { ROOT } from "../tests/chapters.ts";
+import { checkFile } from "./checks.ts";
+import { discoverExercises, isStarted, yourTurn } from "./exercise.ts";
+import { MODELS } from "./models.ts";
+import { makeStub } from "./stub.ts";
+
+const exercises = discoverExercises();
+let done = 0;
+
+for (const exercise of exercises) {
+  const name = `exercise ${exercise.number} (${exercise.chapter.name})`;
+  Deno.test(`${name}: ${isStarted(exercise) ? "checked" : "not started"}`, async () => {
+    if (!isStarted(exercise)) {
+      console.log(`${name}: not started`);
+      return;
+    }
+    const failed = (await checkFile(exercise, exercise.file))
+      .find((result) => !result.ok);
+    assert.ok(
+      !failed,
+      `${relative(ROOT, exercise.file)}: ${failed?.name}\n${failed?.message}`,
+    );
+    done++;
+  });
+}
+
+Deno.test("exercises: summary", () => {
+  console.log(`exercises: ${done}/${exercises.length} done`);
+});
+
+Deno.test("exercises: every shipped stub is what `deno task exercise:stubs` makes", () => {
+  for (const exercise of exercises) {
+    const stub = makeStub(exercise, Deno.readTextFileSync(exercise.solution));
+    const shipped = git(["show", `HEAD:${relative(ROOT, exercise.file)}`]);
+    assert.equal(
+      shipped,
+      stub,
+      `${relative(ROOT, exercise.file)} differs from its chapter's ` +
+        `server.ts: run deno task exercise:stubs`,
+    );
+  }
+});
+
+Deno.test("exercises: each has a task, three hints and a model check", () => {
+  assert.ok(exercises.length > 0, "no chapter marks an exercise region");
+  for (const exercise of exercises) {
+    const { task, hints } = yourTurn(exercise);
+    assert.ok(task.length > 40, `${exercise.readme}: the task is missing`);
+    assert.equal(hints.length, 3, `${exercise.readme}: hints`);
+    assert.ok(MODELS[exercise.chapter.name], `${exercise.chapter.name} model`);
+  }
+});
+
+/** The committed file, not the working copy: a reader's edits to
+ * my_server.ts are their exercise, not drift. Outside a git checkout, the
+ * working copy. */
+function git(args: string[]): string {
+  const { code, stdout } = new Deno.Command("git", {
+    args,
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "null",
+  }).outputSync();
+  if (code !== 0) {
+    return Deno.readTextFileSync(`${ROOT}/${args[1].split(":")[1]}`);
+  }
+  return new TextDecoder().decode(stdout);
+}
