@@ -107,7 +107,9 @@ export async function startProcess(
   let exited = false;
   status.then(() => exited = true);
   const stop = async (signal: Deno.Signal = "SIGTERM") => {
-    if (!exited) child.kill(signal);
+    try {
+      if (!exited) child.kill(signal);
+    } catch { /* it exited before `exited` was set */ }
     return (await status).code;
   };
   return {
