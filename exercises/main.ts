@@ -11,7 +11,7 @@
  */
 import { relative } from "node:path";
 import { ROOT } from "../tests/chapters.ts";
-import { checkFile, type CheckResult } from "./checks.ts";
+import type { CheckResult } from "./checks.ts";
 import {
   discoverExercises,
   type Exercise,
