@@ -20,7 +20,7 @@ import {
   yourTurn,
 } from "./exercise.ts";
 import type { Status } from "./progress.ts";
-import { makeStub } from "./stub.ts";
+import { answerRegions, makeStub } from "./stub.ts";
 
 const [command, ...args] = Deno.args;
 const commands: Record<string, (args: string[]) => Promise<number>> = {
@@ -146,6 +146,13 @@ function hint(args: string[]): Promise<number> {
   console.log(hints[n - 1]);
   if (n < hints.length) {
     console.log(`\nmore specific: deno task hint ${target.number} ${n + 1}`);
+  } else {
+    const file = relative(ROOT, target.solution);
+    const regions = answerRegions(Deno.readTextFileSync(target.solution));
+    console.log(`\nThe answer is the chapter's own code, in ${file}:`);
+    for (const { name, from, to } of regions) {
+      console.log(`  ${file}:${from}-${to}  (region exercise-${name})`);
+    }
   }
   return Promise.resolve(0);
 }

@@ -57,6 +57,23 @@ export function solvedByHand(source: string): string {
   return out.join("\n");
 }
 
+/** Where the answers are in the chapter's server.ts: each exercise region's
+ * name and its first and last line (1-based, markers excluded). */
+export function answerRegions(
+  source: string,
+): { name: string; from: number; to: number }[] {
+  const lines = source.split("\n");
+  return lines.flatMap((line, i) => {
+    const start = line.match(EXERCISE_REGION);
+    if (!start) return [];
+    return [{
+      name: start[2],
+      from: i + 2,
+      to: endOfRegion(lines, i, start[2]),
+    }];
+  });
+}
+
 /** The index of the `#endregion` that closes the region opened at `start`. */
 function endOfRegion(lines: string[], start: number, name: string): number {
   let depth = 0;
