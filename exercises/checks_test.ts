@@ -76,10 +76,15 @@ Deno.test("exercises: solving one by hand turns it to done, in learn and in the 
   const copy = await Deno.makeTempDir({ prefix: "echo-lab-exercises-" });
   try {
     copyRepository(copy);
+    // Every exercise as shipped, whatever state this checkout's are in.
+    for (const exercise of exercises) {
+      Deno.writeTextFileSync(
+        join(copy, relative(ROOT, exercise.file)),
+        makeStub(exercise, Deno.readTextFileSync(exercise.solution)),
+      );
+    }
     const [first] = exercises;
     const file = join(copy, relative(ROOT, first.file));
-    const shipped = Deno.readTextFileSync(file);
-    assert.ok(shipped.includes(NOT_DONE));
     // Copy the solution regions in, delete the marker line.
     Deno.writeTextFileSync(
       file,
