@@ -52,7 +52,9 @@ async function learn(args: string[]): Promise<number> {
     clearTimeout(timer);
     timer = setTimeout(() => {
       console.clear();
-      showProgress();
+      showProgress()
+        .catch((error) => console.error(`error: ${error.message}`))
+        .then(() => console.log("\nwatching for saves (Ctrl-C to stop)..."));
     }, 200);
   }
   return 0;
@@ -62,19 +64,19 @@ async function showProgress(): Promise<void> {
   // The checks load the FFI bindings: only `learn` and `exercise` need them.
   const { progressLine, statusOf } = await import("./progress.ts");
   const all = discoverExercises();
-  const statuses: { exercise: Exercise; status: Status | "?" }[] = all.map((
-    exercise,
-  ) => ({ exercise, status: "?" }));
-  let current: { exercise: Exercise; results?: CheckResult[] } | null = null;
-  for (const entry of statuses) {
-    // Exercises past the current one are only looked at, not checked.
-    const { status, results }: { status: Status; results?: CheckResult[] } =
-      current
-        ? { status: quickStatus(entry.exercise) }
-        : await statusOf(entry.exercise);
-    entry.status = status;
-    if (!current && status !== "done") current = { ...entry, results };
+  // Every started exercise is checked (one that passed before, unchanged,
+  // is taken as done); the current one is the first in progress, or else
+  // the first not started.
+  const statuses: {
+    exercise: Exercise;
+    status: Status;
+    results?: CheckResult[];
+  }[] = [];
+  for (const exercise of all) {
+    statuses.push({ exercise, ...await statusOf(exercise) });
   }
+  const current = statuses.find((entry) => entry.status === "in progress") ??
+    statuses.find((entry) => entry.status === "not started");
   const done = statuses.filter((entry) => entry.status === "done").length;
   console.log(progressLine(statuses));
   console.log(`exercises: ${done}/${all.length} done`);
@@ -87,7 +89,7 @@ async function showProgress(): Promise<void> {
   console.log(`
 Next: exercise ${exercise.number} (${exercise.chapter.name})
   edit:  ${relative(ROOT, exercise.file)}
-  task:  ${task}`);
+  task:  ${wrap(task, "         ")}`);
   const failed = results?.find((result) => !result.ok);
   if (failed) {
     console.log(
@@ -101,10 +103,6 @@ Next: exercise ${exercise.number} (${exercise.chapter.name})
   console.log(
     `  check: deno task exercise ${exercise.number}    hint: deno task hint ${exercise.number}`,
   );
-}
-
-function quickStatus(exercise: Exercise): Status {
-  return isStarted(exercise) ? "in progress" : "not started";
 }
 
 /** Runs the checks on the reader's file, or with `--solution` on the
@@ -183,6 +181,19 @@ function needNumber(args: string[]): string {
     throw new Error("which exercise? e.g. 06");
   }
   return args[0];
+}
+
+/** `text` in lines of at most 79 columns, each after the first starting
+ * with `prefix`. */
+function wrap(text: string, prefix: string): string {
+  const lines = [""];
+  for (const word of text.split(" ")) {
+    if (lines.at(-1)!.length + word.length + prefix.length >= 79) {
+      lines.push("");
+    }
+    lines[lines.length - 1] += (lines.at(-1) ? " " : "") + word;
+  }
+  return lines.join(`\n${prefix}`);
 }
 
 function indent(text: string): string {

@@ -36,18 +36,16 @@ export async function statusOf(
 
 /** The progress line: `01 blocking ✓ · 02 threaded … in progress · ...`. */
 export function progressLine(
-  entries: { exercise: Exercise; status: Status | "?" }[],
+  entries: { exercise: Exercise; status: Status }[],
 ): string {
-  return entries.map(({ exercise, status }) => {
-    const mark = status === "done"
-      ? "✓"
-      : status === "in progress"
-      ? "… in progress"
-      : status === "?"
-      ? ""
-      : "not started";
-    return `${exercise.number} ${exercise.title} ${mark}`.trim();
-  }).join(" · ");
+  const marks = {
+    done: "✓",
+    "in progress": "… in progress",
+    "not started": "not started",
+  };
+  return entries.map(({ exercise, status }) =>
+    `${exercise.number} ${exercise.title} ${marks[status]}`
+  ).join(" · ");
 }
 
 async function fingerprint(path: string): Promise<string> {
