@@ -119,6 +119,19 @@ Deno.test("exercises: solving one by hand turns it to done, in learn and in the 
       test.text,
       new RegExp(`exercises: 1/${exercises.length} done`),
     );
+    // And exercise:reset puts the stub back.
+    const reset = await run(copy, [
+      "run",
+      "-A",
+      "exercises/main.ts",
+      "reset",
+      first.number,
+    ]);
+    assert.equal(reset.code, 0, reset.text);
+    assert.equal(
+      Deno.readTextFileSync(file),
+      makeStub(first, Deno.readTextFileSync(first.solution)),
+    );
   } finally {
     await Deno.remove(copy, { recursive: true });
   }

@@ -72,6 +72,33 @@ Deno.test("exercises: each has a task, three hints and a model check", () => {
   }
 });
 
+Deno.test("exercises: `hint NN 3` is the third hint and names the answer's lines", async () => {
+  for (const exercise of exercises) {
+    const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        "exercises/main.ts",
+        "hint",
+        exercise.number,
+        "3",
+      ],
+      cwd: ROOT,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+    }).output();
+    const text = new TextDecoder().decode(stdout);
+    assert.equal(code, 0);
+    assert.match(text, /hint 3 of 3/);
+    assert.match(
+      text,
+      new RegExp(
+        `${relative(ROOT, exercise.solution)}:\\d+-\\d+ +\\(region exercise-`,
+      ),
+    );
+  }
+});
+
 /** The file as committed (a reader's edits in progress are their exercise,
  * not drift); outside a git checkout, the file as it is. */
 function committed(path: string): string {
