@@ -69,8 +69,9 @@ announceListening(listener.address);
 // #region shutdown
 // The stop signal woke our accept. Wake every Worker the same way: shut its
 // connection down, so its recv returns 0 (or its send fails with EPIPE) and
-// it finishes and exits by itself. Never terminate() a Worker that may be
-// inside a blocking FFI call: terminate() would wait for the call to return.
+// it finishes and exits by itself. terminate() would not do: it returns at
+// once but cannot interrupt a synchronous FFI call, so the Worker's thread
+// would stay in recv, holding its connection (measurements/terminate.ts).
 table.shutdownAll();
 pool?.forEach((worker) => worker.postMessage("exit"));
 await Promise.all(running);

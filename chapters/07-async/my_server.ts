@@ -43,8 +43,8 @@ Deno.addSignalListener("SIGTERM", stop);
 // #endregion
 
 // #region accept
-// The accept loop. `for await` parks this task until the kernel has a
-// completed handshake queued; meanwhile the other tasks run.
+// The accept loop. `await listener.accept()` parks this task until the
+// kernel has a completed handshake queued; meanwhile the other tasks run.
 const tasks = new Set<Promise<void>>();
 // TODO(loop): your code. What it must do: "Your turn" in README.md;
 // stuck? `deno task hint 07`.
