@@ -16,7 +16,7 @@ import {
   exerciseNamed,
   NOT_DONE,
 } from "./exercise.ts";
-import { makeStub, solvedByHand } from "./stub.ts";
+import { solvedByHand, stubOf } from "./stub.ts";
 
 const exercises = discoverExercises();
 
@@ -24,7 +24,7 @@ for (const exercise of exercises) {
   const name = `exercise ${exercise.number} (${exercise.chapter.name})`;
 
   Deno.test(`${name}: the stub, treated as started, fails its checks`, async () => {
-    const stub = makeStub(exercise, Deno.readTextFileSync(exercise.solution))
+    const stub = stubOf(exercise)
       .split("\n").filter((line) => line.trim() !== NOT_DONE).join("\n");
     const failed = await inPlace(
       exercise,
@@ -80,7 +80,7 @@ Deno.test("exercises: solving one by hand turns it to done, in learn and in the 
     for (const exercise of exercises) {
       Deno.writeTextFileSync(
         join(copy, relative(ROOT, exercise.file)),
-        makeStub(exercise, Deno.readTextFileSync(exercise.solution)),
+        stubOf(exercise),
       );
     }
     const [first] = exercises;
@@ -130,7 +130,7 @@ Deno.test("exercises: solving one by hand turns it to done, in learn and in the 
     assert.equal(reset.code, 0, reset.text);
     assert.equal(
       Deno.readTextFileSync(file),
-      makeStub(first, Deno.readTextFileSync(first.solution)),
+      stubOf(first),
     );
   } finally {
     await Deno.remove(copy, { recursive: true });

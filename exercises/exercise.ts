@@ -74,10 +74,12 @@ export function isStarted(exercise: Exercise): boolean {
 }
 
 /** What the README's "Your turn" section says: the task (its first
- * paragraph), and the hints (`<details><summary>Hint N</summary>` blocks). */
+ * paragraph), the parts to write (a list of `` - `NAME`: what it does ``,
+ * one per exercise region) and the hints (`<details><summary>Hint N</summary>`
+ * blocks). */
 export function yourTurn(
   exercise: Exercise,
-): { task: string; hints: string[] } {
+): { task: string; parts: Record<string, string>; hints: string[] } {
   const readme = Deno.readTextFileSync(exercise.readme);
   const section = readme.split(/^## Your turn\s*$/m)[1]?.split(/^## /m)[0];
   if (!section) {
@@ -89,7 +91,11 @@ export function yourTurn(
       /<details>\s*<summary>Hint \d<\/summary>\s*([\s\S]*?)<\/details>/g,
     ),
   ].map((match) => match[1].trim());
-  return { task, hints };
+  const parts = Object.fromEntries(
+    [...section.matchAll(/^- `([\w.-]+)`: ([\s\S]*?)(?=\n- |\n\n)/gm)]
+      .map((match) => [match[1], match[2].replace(/\s+/g, " ")]),
+  );
+  return { task, parts, hints };
 }
 
 function readOrNull(path: string): string | null {

@@ -18,7 +18,7 @@ import {
   yourTurn,
 } from "./exercise.ts";
 import { MODELS } from "./models.ts";
-import { makeStub } from "./stub.ts";
+import { stubOf } from "./stub.ts";
 
 const exercises = discoverExercises();
 let done = 0;
@@ -55,7 +55,7 @@ Deno.test("exercises: every shipped stub is what `deno task exercise:stubs` make
     }
     assert.equal(
       shipped,
-      makeStub(exercise, Deno.readTextFileSync(exercise.solution)),
+      stubOf(exercise),
       `${path} differs from what its chapter's server.ts makes: run ` +
         `deno task exercise:stubs`,
     );

@@ -20,7 +20,7 @@ import {
   yourTurn,
 } from "./exercise.ts";
 import type { Status } from "./progress.ts";
-import { answerRegions, makeStub } from "./stub.ts";
+import { answerRegions, stubOf } from "./stub.ts";
 
 const [command, ...args] = Deno.args;
 const commands: Record<string, (args: string[]) => Promise<number>> = {
@@ -170,10 +170,6 @@ function stubs(): Promise<number> {
     console.log(`wrote ${relative(ROOT, target.file)}`);
   }
   return Promise.resolve(0);
-}
-
-function stubOf(target: Exercise): string {
-  return makeStub(target, Deno.readTextFileSync(target.solution));
 }
 
 function needNumber(args: string[]): string {

@@ -1,19 +1,39 @@
 /**
  * Making an exercise's stub from the chapter's server.ts: each
- * `// #region exercise-NAME` ... `// #endregion` becomes a TODO, the first
- * also the NOT_DONE line, and every other line stays as the chapter has it.
+ * `// #region exercise-NAME` ... `// #endregion` becomes a TODO that says
+ * what the part does (from the README), the first also the NOT_DONE line,
+ * and every other line stays as the chapter has it.
  * The stub therefore never drifts from the tested chapter; a test checks that
  * every shipped stub equals what this produces.
  *
  * @module
  */
-import { type Exercise, EXERCISE_REGION, NOT_DONE } from "./exercise.ts";
+import {
+  type Exercise,
+  EXERCISE_REGION,
+  NOT_DONE,
+  yourTurn,
+} from "./exercise.ts";
 
 const REGION_START = /^\s*\/\/\s*#region\b/;
 const REGION_END = /^\s*\/\/\s*#endregion\b/;
 
-/** The stub of `exercise`, from the text of its server.ts. */
-export function makeStub(exercise: Exercise, source: string): string {
+/** The stub of `exercise`, as `deno task exercise:stubs` writes it. */
+export function stubOf(exercise: Exercise): string {
+  return makeStub(
+    exercise,
+    Deno.readTextFileSync(exercise.solution),
+    yourTurn(exercise).parts,
+  );
+}
+
+/** The stub of `exercise`, from the text of its server.ts and what each
+ * part must do (from its README). */
+export function makeStub(
+  exercise: Exercise,
+  source: string,
+  parts: Record<string, string>,
+): string {
   const out = [
     `// Exercise ${exercise.number}, made from server.ts by \`deno task exercise:stubs\`.`,
     `// \`deno task exercise:reset ${exercise.number}\` puts this file back as it was.`,
@@ -28,19 +48,34 @@ export function makeStub(exercise: Exercise, source: string): string {
     }
     const [, indent, name] = start;
     i = endOfRegion(lines, i, name);
-    out.push(
-      `${indent}// TODO(${name}): your code. What it must do: "Your turn" in README.md;`,
-      `${indent}// stuck? \`deno task hint ${exercise.number}\`.`,
-    );
+    if (!parts[name]) {
+      throw new Error(
+        `${exercise.readme}: "Your turn" lists no part \`${name}\``,
+      );
+    }
+    out.push(...comment(`TODO(${name}): ${parts[name]}`, indent));
     if (notDone) {
       out.push(
         `${indent}${NOT_DONE}`,
-        `${indent}// (delete the line above when you want your code checked)`,
+        `${indent}// (delete the line above to have your code checked by`,
+        `${indent}// \`deno task exercise ${exercise.number}\`; stuck? \`deno task hint ${exercise.number}\`)`,
       );
       notDone = false;
     }
   }
   return out.join("\n");
+}
+
+/** `text` as `//` comment lines of at most 80 columns, after `indent`. */
+function comment(text: string, indent: string): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(" ")) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + word.length + 1 <= 80) {
+      lines[lines.length - 1] = `${last} ${word}`;
+    } else lines.push(`${indent}// ${word}`);
+  }
+  return lines;
 }
 
 /** The chapter's server.ts as the reader would write it by hand: the same

@@ -35,10 +35,12 @@ announceListening(listener.address);
 
 // #region accept
 const buffer = new Uint8Array(64 * 1024);
-// TODO(loop): your code. What it must do: "Your turn" in README.md;
-// stuck? `deno task hint 01`.
+// TODO(loop): accept a client, serve it until it leaves, and go back for the
+// next, until a stop signal; a failed accept is logged, then retried after 100
+// ms.
 // I AM NOT DONE
-// (delete the line above when you want your code checked)
+// (delete the line above to have your code checked by
+// `deno task exercise 01`; stuck? `deno task hint 01`)
 stop.release(listener.fd);
 close(listener.fd);
 stop.close();
@@ -46,6 +48,6 @@ Deno.exit(0);
 // #endregion
 
 // #region serve
-// TODO(serve): your code. What it must do: "Your turn" in README.md;
-// stuck? `deno task hint 01`.
+// TODO(serve): run `echo(fd, buffer)` on one connection, guarded so a stop
+// signal wakes it, and close the connection whatever happens.
 // #endregion

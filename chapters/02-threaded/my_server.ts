@@ -60,10 +60,11 @@ announceListening(listener.address);
 // #endregion
 
 // #region accept
-// TODO(loop): your code. What it must do: "Your turn" in README.md;
-// stuck? `deno task hint 02`.
+// TODO(loop): while there is room under the cap, accept a client and post its
+// descriptor to a Worker; at the cap, wait for room instead of accepting.
 // I AM NOT DONE
-// (delete the line above when you want your code checked)
+// (delete the line above to have your code checked by
+// `deno task exercise 02`; stuck? `deno task hint 02`)
 // #endregion
 
 // #region shutdown

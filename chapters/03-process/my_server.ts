@@ -83,10 +83,11 @@ Deno.addSignalListener("SIGTERM", stop);
 // #endregion
 
 // #region main
-// TODO(main): your code. What it must do: "Your turn" in README.md;
-// stuck? `deno task hint 03`.
+// TODO(main): start the pool: `--workers` places, each kept filled by
+// `keepOneWorker` (or `spawnPerConnection()` with `--per-connection`).
 // I AM NOT DONE
-// (delete the line above when you want your code checked)
+// (delete the line above to have your code checked by
+// `deno task exercise 03`; stuck? `deno task hint 03`)
 // Awaiting a child's status is what reaps it (waitpid): no zombies.
 await Promise.all([...workers].map((worker) => worker.status));
 close(listener.fd);
@@ -94,8 +95,8 @@ Deno.exit(0);
 // #endregion
 
 // #region prefork
-// TODO(prefork): your code. What it must do: "Your turn" in README.md;
-// stuck? `deno task hint 03`.
+// TODO(prefork): `keepOneWorker`: start a worker that inherits the listener,
+// wait for it to exit, and replace it, until the server stops.
 // #endregion
 
 // #region per-connection

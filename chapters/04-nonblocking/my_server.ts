@@ -52,17 +52,18 @@ const connections: Relay[] = [];
 // pauses, however many millions of passes.
 const buffer = new Uint8Array(64 * 1024);
 
-// TODO(loop): your code. What it must do: "Your turn" in README.md;
-// stuck? `deno task hint 04`.
+// TODO(loop): on every pass, accept whoever is waiting, then give every
+// connection one turn, dropping those that are over.
 // I AM NOT DONE
-// (delete the line above when you want your code checked)
+// (delete the line above to have your code checked by
+// `deno task exercise 04`; stuck? `deno task hint 04`)
 closeEverything();
 Deno.exit(0);
 // #endregion
 
 // #region serve
-// TODO(serve): your code. What it must do: "Your turn" in README.md;
-// stuck? `deno task hint 04`.
+// TODO(serve): one turn of one connection: send what is pending, read and echo
+// what has arrived, close it when it is over.
 // #endregion
 
 // #region helpers

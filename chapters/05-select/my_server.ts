@@ -69,10 +69,12 @@ const acceptor = new Acceptor(listener.fd);
 const connections: { relay: Relay; ticket: number }[] = [];
 const buffer = new Uint8Array(64 * 1024);
 
-// TODO(loop): your code. What it must do: "Your turn" in README.md;
-// stuck? `deno task hint 05`.
+// TODO(loop): each round, list every socket and what to watch it for, sleep in
+// one wait for all of them, then serve the ready ones and accept if the
+// listener is ready.
 // I AM NOT DONE
-// (delete the line above when you want your code checked)
+// (delete the line above to have your code checked by
+// `deno task exercise 05`; stuck? `deno task hint 05`)
 closeEverything();
 Deno.exit(0);
 // #endregion
@@ -88,8 +90,8 @@ function interest(relay: Relay): number {
 // #endregion
 
 // #region serve
-// TODO(serve): your code. What it must do: "Your turn" in README.md;
-// stuck? `deno task hint 05`.
+// TODO(serve): act on what the kernel reported for one client: flush if
+// writable, transfer if readable, close it when it is over.
 // #endregion
 
 // #region accept

@@ -97,10 +97,11 @@ let acceptPausedUntil = 0;
 // #endregion
 
 // #region loop
-// TODO(loop): your code. What it must do: "Your turn" in README.md;
-// stuck? `deno task hint 06`.
+// TODO(loop): sleep in `epollWait` until sockets are ready, then accept on the
+// listener and serve every other ready socket.
 // I AM NOT DONE
-// (delete the line above when you want your code checked)
+// (delete the line above to have your code checked by
+// `deno task exercise 06`; stuck? `deno task hint 06`)
 closeEverything();
 Deno.exit(0);
 // #endregion
@@ -141,8 +142,8 @@ function acceptAll(): void {
 // #endregion
 
 // #region serve
-// TODO(serve): your code. What it must do: "Your turn" in README.md;
-// stuck? `deno task hint 06`.
+// TODO(serve): `serve`, `echo` and `flush`: read and echo one ready connection,
+// keep what the socket would not take and watch for EPOLLOUT until it has gone.
 // #endregion
 
 // #region helpers

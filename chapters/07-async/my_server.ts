@@ -46,17 +46,18 @@ Deno.addSignalListener("SIGTERM", stop);
 // The accept loop. `await listener.accept()` parks this task until the
 // kernel has a completed handshake queued; meanwhile the other tasks run.
 const tasks = new Set<Promise<void>>();
-// TODO(loop): your code. What it must do: "Your turn" in README.md;
-// stuck? `deno task hint 07`.
+// TODO(loop): await each new connection and start a task that echoes it,
+// without waiting for that task.
 // I AM NOT DONE
-// (delete the line above when you want your code checked)
+// (delete the line above to have your code checked by
+// `deno task exercise 07`; stuck? `deno task hint 07`)
 await Promise.all(tasks);
 Deno.exit(0);
 // #endregion
 
 // #region echo
-// TODO(echo): your code. What it must do: "Your turn" in README.md;
-// stuck? `deno task hint 07`.
+// TODO(echo): one connection's straight-line loop: read, write it all back, and
+// half-close at the end.
 // #endregion
 
 // #region write-all

@@ -76,18 +76,19 @@ Deno.addSignalListener("SIGTERM", stop);
 // The whole server. `sigio.wait()` is the only place it sleeps: it resolves
 // when the kernel has sent SIGIO (or a timer or stop() wakes us). Then drain
 // passes over every socket, until a pass finds nothing left to do.
-// TODO(loop): your code. What it must do: "Your turn" in README.md;
-// stuck? `deno task hint 08`.
+// TODO(loop): sleep until a SIGIO, then run drain passes until one finds
+// nothing to do.
 // I AM NOT DONE
-// (delete the line above when you want your code checked)
+// (delete the line above to have your code checked by
+// `deno task exercise 08`; stuck? `deno task hint 08`)
 for (const conn of connections.values()) close(conn.fd);
 close(listener.fd);
 Deno.exit(0);
 // #endregion
 
 // #region drain
-// TODO(drain): your code. What it must do: "Your turn" in README.md;
-// stuck? `deno task hint 08`.
+// TODO(drain): one pass: accept, and visit every connection; report whether
+// anything happened.
 // #endregion
 
 // #region accept
@@ -126,8 +127,8 @@ function acceptAll(): boolean {
 // #endregion
 
 // #region serve
-// TODO(serve): your code. What it must do: "Your turn" in README.md;
-// stuck? `deno task hint 08`.
+// TODO(serve): one visit: send what is pending, then read and echo until the
+// socket is empty, the kernel takes no more, or the budget is spent.
 
 function drop(conn: Connection) {
   connections.delete(conn.fd);

@@ -94,10 +94,11 @@ const ACCEPT_BACKOFF = timespec(100);
 // #endregion
 
 // #region loop
-// TODO(loop): your code. What it must do: "Your turn" in README.md;
-// stuck? `deno task hint 09`.
+// TODO(loop): queue the first accept, then each turn submit what is queued,
+// sleep until something completes, and handle every completion.
 // I AM NOT DONE
-// (delete the line above when you want your code checked)
+// (delete the line above to have your code checked by
+// `deno task exercise 09`; stuck? `deno task hint 09`)
 shutDown();
 // #endregion
 
@@ -162,8 +163,8 @@ function receive({ fd, buffer }: Connection): void {
 }
 
 function received(connection: Connection, result: number): void {
-  // TODO(received): your code. What it must do: "Your turn" in README.md;
-  // stuck? `deno task hint 09`.
+  // TODO(received): a receive completed: send those bytes back, or end the
+  // connection on 0 or an error.
 }
 
 /** Ask the kernel to send what is left of the last recv. MSG_NOSIGNAL: a
@@ -173,8 +174,8 @@ function sendRest({ fd, buffer, received, sent }: Connection): void {
 }
 
 function sent(connection: Connection, result: number): void {
-  // TODO(sent): your code. What it must do: "Your turn" in README.md;
-  // stuck? `deno task hint 09`.
+  // TODO(sent): a send completed: send the rest, or receive again once it has
+  // all gone.
 }
 
 /** Ends a connection whose last request has completed, so the kernel holds
