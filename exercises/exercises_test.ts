@@ -47,6 +47,9 @@ Deno.test("exercises: summary", () => {
 Deno.test("exercises: every shipped stub is what `deno task exercise:stubs` makes", () => {
   for (const exercise of exercises) {
     const path = relative(ROOT, exercise.file);
+    const stub = stubOf(exercise);
+    // Just regenerated, or a reader's edits on top of a current stub.
+    if (Deno.readTextFileSync(exercise.file) === stub) continue;
     const shipped = committed(path);
     if (!shipped.split("\n").some((line) => line.trim() === NOT_DONE)) {
       // Committed without its marker: the reader's own solution, not a stub.
@@ -55,9 +58,9 @@ Deno.test("exercises: every shipped stub is what `deno task exercise:stubs` make
     }
     assert.equal(
       shipped,
-      stubOf(exercise),
-      `${path} differs from what its chapter's server.ts makes: run ` +
-        `deno task exercise:stubs`,
+      stub,
+      `${path} (as committed) differs from what its chapter's server.ts ` +
+        `makes: run deno task exercise:stubs`,
     );
   }
 });
