@@ -34,7 +34,8 @@ export async function statusOf(
   return { status: ok ? "done" : "in progress", results };
 }
 
-/** The progress line: `01 blocking ✓ · 02 threaded … in progress · ...`. */
+/** The progress list, `01 blocking ✓ · 02 threaded … in progress · ...`,
+ * in lines of at most 79 columns. */
 export function progressLine(
   entries: { exercise: Exercise; status: Status }[],
 ): string {
@@ -43,9 +44,16 @@ export function progressLine(
     "in progress": "… in progress",
     "not started": "not started",
   };
-  return entries.map(({ exercise, status }) =>
-    `${exercise.number} ${exercise.title} ${marks[status]}`
-  ).join(" · ");
+  const lines = [""];
+  for (const { exercise, status } of entries) {
+    const item = `${exercise.number} ${exercise.title} ${marks[status]}`;
+    const last = lines.at(-1)!;
+    if (last === "") lines[lines.length - 1] = item;
+    else if (last.length + 3 + item.length <= 79) {
+      lines[lines.length - 1] = `${last} · ${item}`;
+    } else lines.push(item);
+  }
+  return lines.join("\n");
 }
 
 async function fingerprint(path: string): Promise<string> {
