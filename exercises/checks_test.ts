@@ -72,6 +72,27 @@ for (const { submitted, as, says } of CHEATS) {
   });
 }
 
+Deno.test("exercise 06: a loop that polls epoll on a timer fails: it sleeps, but not in its own epoll_wait", async () => {
+  // The chapter's code with one change: epoll_wait never waits (timeout 0),
+  // and the loop sleeps on a 5 ms timer instead, in Deno's event loop.
+  const exercise = exerciseNamed("06");
+  const source = Deno.readTextFileSync(exercise.solution);
+  const wait = "const ready = epollWait(epfd, events, timeout);";
+  assert.ok(source.includes(wait), "06's loop no longer reads as expected");
+  const polling = source.replace(
+    wait,
+    "await new Promise((r) => setTimeout(r, 5));\n" +
+      "const ready = epollWait(epfd, events, 0);",
+  );
+  const failed = await inPlace(
+    exercise,
+    polling,
+    (file) => firstFailure(exercise, file),
+  );
+  assert.ok(failed, "a timer-polling loop passed every check");
+  assert.match(failed.message!, /does not watch its listening socket/);
+});
+
 Deno.test("exercises: solving one by hand turns it to done, in learn and in the test summary", async () => {
   const copy = await Deno.makeTempDir({ prefix: "echo-lab-exercises-" });
   try {
