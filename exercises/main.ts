@@ -97,7 +97,8 @@ Next: exercise ${exercise.number} (${exercise.chapter.name})
     );
   } else {
     console.log(
-      `  not started: write your code, then delete the "// I AM NOT DONE" line to have it checked.`,
+      '  not started: write your code, then delete the "// I AM NOT DONE" line\n' +
+        "  to have it checked.",
     );
   }
   console.log(
