@@ -279,14 +279,15 @@ export const MODELS: Record<string, Model> = {
 };
 
 /** Client A connects, is echoed, and stays idle; client B must be echoed
- * within 2 s anyway. */
+ * within 4 s anyway (a Worker or a process may take a moment to start on a
+ * busy machine; a one-at-a-time server never answers). */
 async function servesTogether(server: RunningServer): Promise<void> {
   using a = await dial(server.port);
   await ping(a, "A");
   using b = await dial(server.port);
   const started = performance.now();
   await writeAll(b, bytes("B"));
-  if (!await settlesWithin(readExactly(b, 1), 2_000)) {
+  if (!await settlesWithin(readExactly(b, 1), 4_000)) {
     const waited = (performance.now() - started) / 1_000;
     throw new Error(
       `client B waited ${waited.toFixed(1)} s for its echo while A sat ` +
