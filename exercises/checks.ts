@@ -7,14 +7,14 @@
  * @module
  */
 import { relative } from "node:path";
-import { taskCommand } from "../tests/chapters.ts";
+import { taskCommand } from "@echo-lab/harness/chapters";
 import { assertCleanStop, echoChecks } from "../tests/conformance.ts";
 import {
   processState,
   type RunningServer,
   startProcess,
-} from "../tests/process.ts";
-import { withTimeout } from "../tests/net.ts";
+} from "@echo-lab/harness/process";
+import { withTimeout } from "@echo-lab/harness/net";
 import type { Exercise } from "./exercise.ts";
 import { MODELS } from "./models.ts";
 

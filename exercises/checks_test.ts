@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
-import { ROOT } from "../tests/chapters.ts";
+import { ROOT } from "@echo-lab/harness/chapters";
 import { checkFile, type CheckResult } from "./checks.ts";
 import {
   discoverExercises,

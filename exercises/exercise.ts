@@ -9,7 +9,7 @@
  * @module
  */
 import { join } from "node:path";
-import { type Chapter, discoverChapters } from "../tests/chapters.ts";
+import { type Chapter, discoverChapters } from "@echo-lab/harness/chapters";
 
 /** The line a stub carries until the reader asks for their code to be
  * checked (rustlings' "I AM NOT DONE"). */

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { relative } from "node:path";
-import { ROOT } from "../tests/chapters.ts";
+import { ROOT } from "@echo-lab/harness/chapters";
 import { checkFile } from "./checks.ts";
 import {
   discoverExercises,

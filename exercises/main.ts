@@ -10,7 +10,7 @@
  * @module
  */
 import { relative } from "node:path";
-import { ROOT } from "../tests/chapters.ts";
+import { ROOT } from "@echo-lab/harness/chapters";
 import type { CheckResult } from "./checks.ts";
 import {
   discoverExercises,

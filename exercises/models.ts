@@ -13,7 +13,7 @@ import {
   threadCount,
   threadSyscalls,
   usageOver,
-} from "../tests/process.ts";
+} from "@echo-lab/harness/process";
 import {
   dial,
   dialMany,
@@ -21,9 +21,10 @@ import {
   sleep,
   withTimeout,
   writeAll,
-} from "../tests/net.ts";
-import { FD_SETSIZE, O_ASYNC } from "../shared/constants.ts";
-import { raiseNoFileLimit } from "../shared/rlimit.ts";
+} from "@echo-lab/harness/net";
+import { O_ASYNC } from "@echo-lab/shared/constants";
+import { FD_SETSIZE } from "../chapters/05-select/select.ts";
+import { raiseNoFileLimit } from "@echo-lab/shared/rlimit";
 import type { Launch } from "./checks.ts";
 
 export interface Model {

@@ -11,12 +11,12 @@
  *
  * @module
  */
-import { announceListening, parseCli } from "../../shared/cli.ts";
-import { listenOrExit } from "../../shared/listen.ts";
-import { accept4, close } from "../../shared/socket.ts";
-import { watchStopSignals } from "../../shared/stop_signal.ts";
+import { announceListening, parseCli } from "@echo-lab/shared/cli";
+import { listenOrExit } from "@echo-lab/shared/listen";
+import { accept4, close } from "@echo-lab/shared/socket";
+import { watchStopSignals } from "@echo-lab/shared/stop_signal";
 import { echo } from "./echo.ts";
-import { isPeerGone } from "../../shared/errno.ts";
+import { isPeerGone } from "@echo-lab/shared/errno";
 
 const { address } = parseCli(Deno.args, {
   usage: "deno task server",

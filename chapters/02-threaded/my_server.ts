@@ -18,10 +18,10 @@
  *
  * @module
  */
-import { announceListening, fatal, parseCli } from "../../shared/cli.ts";
-import { listenOrExit } from "../../shared/listen.ts";
-import { accept4, close } from "../../shared/socket.ts";
-import { watchStopSignals } from "../../shared/stop_signal.ts";
+import { announceListening, fatal, parseCli } from "@echo-lab/shared/cli";
+import { listenOrExit } from "@echo-lab/shared/listen";
+import { accept4, close } from "@echo-lab/shared/socket";
+import { watchStopSignals } from "@echo-lab/shared/stop_signal";
 import { ConnectionTable } from "./connections.ts";
 import { affordableWorkers } from "./fd_budget.ts";
 import type { Job } from "./worker.ts";

@@ -19,16 +19,15 @@
  *
  * @module
  */
-import { announceListening, parseCli } from "../../shared/cli.ts";
-import { listenOrExit } from "../../shared/listen.ts";
-import { accept4, close, shutdown } from "../../shared/socket.ts";
-import { PollFds, pollOffThread } from "../../shared/poll.ts";
+import { announceListening, parseCli } from "@echo-lab/shared/cli";
+import { listenOrExit } from "@echo-lab/shared/listen";
+import { accept4, close, shutdown } from "@echo-lab/shared/socket";
+import { PollFds, POLLIN, pollOffThread } from "@echo-lab/shared/poll";
 import {
-  POLLIN,
   SHUT_RDWR,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
-} from "../../shared/constants.ts";
+} from "@echo-lab/shared/constants";
 import { spawnDeno } from "./spawn.ts";
 
 const { address, flags } = parseCli(Deno.args, {
@@ -62,7 +61,9 @@ announceListening(listener.address);
 // #endregion
 
 // #region stop
-// The master never blocks its thread, so signal listeners run promptly here.
+// The master never blocks its thread, so signal listeners run promptly here,
+// and a flag does what the watchdog thread of the blocking chapters
+// (shared/stop_signal.ts) does for a thread asleep in a syscall.
 // Workers have none: SIGTERM ends them at once, and the kernel closes their
 // sockets. Shutting the listener down refuses new clients and wakes the
 // per-connection master's wait for one.

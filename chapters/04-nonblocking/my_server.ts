@@ -12,14 +12,14 @@
  *
  * @module
  */
-import { announceListening, parseCli } from "../../shared/cli.ts";
-import { SOCK_CLOEXEC, SOCK_NONBLOCK } from "../../shared/constants.ts";
-import { isPeerGone } from "../../shared/errno.ts";
-import { listenOrExit } from "../../shared/listen.ts";
-import { close, recv, send } from "../../shared/socket.ts";
-import { watchStopSignals } from "../../shared/stop_signal.ts";
-import { Acceptor } from "./acceptor.ts";
-import { Relay } from "./relay.ts";
+import { announceListening, parseCli } from "@echo-lab/shared/cli";
+import { SOCK_CLOEXEC, SOCK_NONBLOCK } from "@echo-lab/shared/constants";
+import { isPeerGone } from "@echo-lab/shared/errno";
+import { listenOrExit } from "@echo-lab/shared/listen";
+import { close, recv, send } from "@echo-lab/shared/socket";
+import { watchStopSignals } from "@echo-lab/shared/stop_signal";
+import { Acceptor } from "@echo-lab/shared/acceptor";
+import { Relay } from "@echo-lab/shared/relay";
 
 const { address } = parseCli(Deno.args, {
   usage: "deno task server",

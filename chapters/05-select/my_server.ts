@@ -14,18 +14,15 @@
  *
  * @module
  */
-import { announceListening, parseCli } from "../../shared/cli.ts";
-import {
-  FD_SETSIZE,
-  SOCK_CLOEXEC,
-  SOCK_NONBLOCK,
-} from "../../shared/constants.ts";
-import { isPeerGone } from "../../shared/errno.ts";
-import { listenOrExit } from "../../shared/listen.ts";
-import { close, recv, send } from "../../shared/socket.ts";
-import { watchStopSignals } from "../../shared/stop_signal.ts";
-import { Acceptor } from "../04-nonblocking/acceptor.ts";
-import { Relay } from "../04-nonblocking/relay.ts";
+import { announceListening, parseCli } from "@echo-lab/shared/cli";
+import { SOCK_CLOEXEC, SOCK_NONBLOCK } from "@echo-lab/shared/constants";
+import { FD_SETSIZE } from "./select.ts";
+import { isPeerGone } from "@echo-lab/shared/errno";
+import { listenOrExit } from "@echo-lab/shared/listen";
+import { close, recv, send } from "@echo-lab/shared/socket";
+import { watchStopSignals } from "@echo-lab/shared/stop_signal";
+import { Acceptor } from "@echo-lab/shared/acceptor";
+import { Relay } from "@echo-lab/shared/relay";
 import {
   PollReadiness,
   READ,
@@ -34,30 +31,9 @@ import {
   WRITE,
 } from "./readiness.ts";
 
-const { address, flags } = parseCli(Deno.args, {
-  usage: "deno task server",
-  summary:
-    "Echo server on select(2), or poll(2): one call waits for every socket.",
-  flags: {
-    poll: {
-      type: "boolean",
-      description: "use poll(2) instead of select(2): no FD_SETSIZE limit",
-    },
-  },
-});
-
-// #region listen
-const listener = listenOrExit(address, {
-  flags: SOCK_NONBLOCK | SOCK_CLOEXEC,
-  raiseFdLimit: true, // one descriptor per client: take all we may have
-});
-// This thread sleeps inside select/poll, where no JavaScript runs. The
-// watchdog thread catches SIGINT/SIGTERM and shuts the listener down, which
-// the kernel reports as "readable": the wait returns and we see the flag.
-const stop = watchStopSignals();
-stop.guard(listener.fd);
-announceListening(listener.address);
-// #endregion
+// The listening socket and the stop watchdog, set up at the bottom of this
+// file. Then the loop: everything this server does happens in it.
+const { flags, listener, stop } = setUp();
 
 // #region loop
 const readiness: Readiness = flags.poll
@@ -117,4 +93,34 @@ function closeEverything(): void {
   stop.release(listener.fd);
   close(listener.fd);
   stop.close();
+}
+
+/** Parses the command line, listens, and starts the stop watchdog; on a bad
+ * argument or a failed call, one line on stderr and exit. */
+function setUp() {
+  const { address, flags } = parseCli(Deno.args, {
+    usage: "deno task server",
+    summary:
+      "Echo server on select(2), or poll(2): one call waits for every socket.",
+    flags: {
+      poll: {
+        type: "boolean",
+        description: "use poll(2) instead of select(2): no FD_SETSIZE limit",
+      },
+    },
+  });
+
+  // #region listen
+  const listener = listenOrExit(address, {
+    flags: SOCK_NONBLOCK | SOCK_CLOEXEC,
+    raiseFdLimit: true, // one descriptor per client: take all we may have
+  });
+  // This thread sleeps inside select/poll, where no JavaScript runs. The
+  // watchdog thread catches SIGINT/SIGTERM and shuts the listener down, which
+  // the kernel reports as "readable": the wait returns and we see the flag.
+  const stop = watchStopSignals();
+  stop.guard(listener.fd);
+  announceListening(listener.address);
+  // #endregion
+  return { flags, listener, stop };
 }

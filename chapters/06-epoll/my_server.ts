@@ -17,63 +17,29 @@
  *
  * @module
  */
-import { announceListening, fatal, parseCli } from "../../shared/cli.ts";
+import { announceListening, fatal, parseCli } from "@echo-lab/shared/cli";
+import { SOCK_CLOEXEC, SOCK_NONBLOCK } from "@echo-lab/shared/constants";
 import {
   EPOLL_CTL_ADD,
   EPOLL_CTL_MOD,
-  EPOLLET,
-  EPOLLIN,
-  EPOLLOUT,
-  SOCK_CLOEXEC,
-  SOCK_NONBLOCK,
-} from "../../shared/constants.ts";
-import {
   epollCreate1,
   epollCtl,
+  EPOLLET,
   EpollEvents,
+  EPOLLIN,
+  EPOLLOUT,
   epollWait,
-} from "../../shared/epoll.ts";
-import { ECONNABORTED, isPeerGone, SyscallError } from "../../shared/errno.ts";
-import { listenOrExit } from "../../shared/listen.ts";
-import { accept4, close, recv, send } from "../../shared/socket.ts";
-import { watchStopSignals } from "../../shared/stop_signal.ts";
+} from "@echo-lab/shared/epoll";
+import { ECONNABORTED, isPeerGone, SyscallError } from "@echo-lab/shared/errno";
+import { listenOrExit } from "@echo-lab/shared/listen";
+import { accept4, close, recv, send } from "@echo-lab/shared/socket";
+import { watchStopSignals } from "@echo-lab/shared/stop_signal";
 
-const { address, flags } = parseCli(Deno.args, {
-  usage: "deno task server",
-  summary: "Echo server on epoll: one thread, one epoll_wait for every socket.",
-  flags: {
-    edge: {
-      type: "boolean",
-      description: "edge-triggered epoll (read and accept until EAGAIN)",
-    },
-  },
-});
-
-// #region setup
-// EPOLLET is a flag on each registration: the same program becomes
-// edge-triggered by or-ing it into every epoll_ctl.
-const TRIGGER = flags.edge ? EPOLLET : 0;
+// Everything the loop needs before its first wait, set up at the bottom of
+// this file: the listening socket, the epoll instance watching it, and the
+// watchdog that turns SIGINT/SIGTERM into a wake-up.
+const { flags, TRIGGER, listener, epfd, stop } = setUp();
 const NONBLOCKING = SOCK_NONBLOCK | SOCK_CLOEXEC;
-
-const listener = listenOrExit(address, {
-  flags: NONBLOCKING,
-  // One descriptor per client: 5,000 clients need more than the usual soft
-  // limit of 1,024, so take everything the hard limit allows.
-  raiseFdLimit: true,
-});
-let epfd: number;
-try {
-  epfd = epollCreate1();
-  epollCtl(epfd, EPOLL_CTL_ADD, listener.fd, EPOLLIN | TRIGGER);
-} catch (error) {
-  fatal(error);
-}
-// SIGINT/SIGTERM: the watchdog thread shuts the listener down, and epoll
-// reports the dead listener (EPOLLHUP) at once, waking the loop below.
-const stop = watchStopSignals();
-stop.guard(listener.fd);
-announceListening(listener.address);
-// #endregion
 
 // #region state
 /** What we remember about one client between wake-ups. */
@@ -184,3 +150,45 @@ function closeEverything(): void {
   stop.close();
 }
 // #endregion
+
+/** Parses the command line and sets up what the loop needs; on a bad
+ * argument or a failed call, one line on stderr and exit. */
+function setUp() {
+  const { address, flags } = parseCli(Deno.args, {
+    usage: "deno task server",
+    summary:
+      "Echo server on epoll: one thread, one epoll_wait for every socket.",
+    flags: {
+      edge: {
+        type: "boolean",
+        description: "edge-triggered epoll (read and accept until EAGAIN)",
+      },
+    },
+  });
+
+  // #region setup
+  // EPOLLET is a flag on each registration: the same program becomes
+  // edge-triggered by or-ing it into every epoll_ctl.
+  const TRIGGER = flags.edge ? EPOLLET : 0;
+
+  const listener = listenOrExit(address, {
+    flags: SOCK_NONBLOCK | SOCK_CLOEXEC,
+    // One descriptor per client: 5,000 clients need more than the usual soft
+    // limit of 1,024, so take everything the hard limit allows.
+    raiseFdLimit: true,
+  });
+  let epfd: number;
+  try {
+    epfd = epollCreate1();
+    epollCtl(epfd, EPOLL_CTL_ADD, listener.fd, EPOLLIN | TRIGGER);
+  } catch (error) {
+    fatal(error);
+  }
+  // SIGINT/SIGTERM: the watchdog thread shuts the listener down, and epoll
+  // reports the dead listener (EPOLLHUP) at once, waking the loop above.
+  const stop = watchStopSignals();
+  stop.guard(listener.fd);
+  announceListening(listener.address);
+  // #endregion
+  return { flags, TRIGGER, listener, epfd, stop };
+}

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { announceListening, fatal, parseCli } from "../../shared/cli.ts";
+import { announceListening, fatal, parseCli } from "@echo-lab/shared/cli";
 
 const { address } = parseCli(Deno.args, {
   usage: "deno task server",
@@ -30,7 +30,9 @@ announceListening({ ...address, port: listener.addr.port });
 
 // #region shutdown
 // Signal listeners run on this same event loop: nothing here ever blocks the
-// thread, so they fire promptly. Closing the listener ends the accept loop;
+// thread, so they fire promptly, and a flag is all the state stopping needs
+// (the chapters that sleep in a syscall need shared/stop_signal.ts's
+// watchdog thread instead). Closing the listener ends the accept loop;
 // closing each connection makes its pending read reject, ending its task.
 let stopping = false;
 function stop() {

@@ -12,32 +12,15 @@
  * @module
  */
 import { setImmediate } from "node:timers";
-import { announceListening, fatal, parseCli } from "../../shared/cli.ts";
-import { listenOrExit } from "../../shared/listen.ts";
-import { accept4, close, recv, send } from "../../shared/socket.ts";
-import { enableSigio, SignalLatch } from "../../shared/sigio.ts";
-import { isPeerGone } from "../../shared/errno.ts";
-import { SOCK_CLOEXEC, SOCK_NONBLOCK } from "../../shared/constants.ts";
+import { announceListening, fatal, parseCli } from "@echo-lab/shared/cli";
+import { listenOrExit } from "@echo-lab/shared/listen";
+import { accept4, close, recv, send } from "@echo-lab/shared/socket";
+import { enableSigio, SignalLatch } from "./sigio.ts";
+import { isPeerGone } from "@echo-lab/shared/errno";
+import { SOCK_CLOEXEC, SOCK_NONBLOCK } from "@echo-lab/shared/constants";
 
-const { address } = parseCli(Deno.args, {
-  usage: "deno task server",
-  summary: "Echo server driven by SIGIO: sleep until the kernel signals.",
-});
-
-// #region setup
-// The SIGIO listener goes in first. SIGIO's default action ends the process,
-// and from the moment a socket has O_ASYNC the kernel may raise it.
-const sigio = new SignalLatch("SIGIO");
-const listener = listenOrExit(address, {
-  flags: SOCK_NONBLOCK | SOCK_CLOEXEC,
-});
-try {
-  enableSigio(listener.fd);
-} catch (error) {
-  fatal(error);
-}
-announceListening(listener.address);
-// #endregion
+// The SIGIO latch and the listening socket, set up at the bottom of this file.
+const { sigio, listener } = setUp();
 
 // #region state
 /** One client. `pending` holds echo bytes the kernel would not take yet:
@@ -62,7 +45,9 @@ let acceptPausedUntil = 0;
 
 // #region stop
 // Nothing in this program blocks the thread, so SIGINT and SIGTERM listeners
-// run as promptly as the SIGIO one: they raise a flag and wake the loop.
+// run as promptly as the SIGIO one: they raise a flag and wake the loop. No
+// watchdog thread (shared/stop_signal.ts), which only a thread asleep in a
+// syscall needs.
 let stopping = false;
 function stop() {
   stopping = true;
@@ -140,4 +125,29 @@ function drop(conn: Connection) {
  * without sleeping: a busy stream never starves the stop listener. */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Parses the command line, installs the SIGIO listener and listens with
+ * O_ASYNC; on a bad argument or a failed call, one line on stderr and exit. */
+function setUp() {
+  const { address } = parseCli(Deno.args, {
+    usage: "deno task server",
+    summary: "Echo server driven by SIGIO: sleep until the kernel signals.",
+  });
+
+  // #region setup
+  // The SIGIO listener goes in first. SIGIO's default action ends the process,
+  // and from the moment a socket has O_ASYNC the kernel may raise it.
+  const sigio = new SignalLatch("SIGIO");
+  const listener = listenOrExit(address, {
+    flags: SOCK_NONBLOCK | SOCK_CLOEXEC,
+  });
+  try {
+    enableSigio(listener.fd);
+  } catch (error) {
+    fatal(error);
+  }
+  announceListening(listener.address);
+  // #endregion
+  return { sigio, listener };
 }

@@ -16,50 +16,29 @@
  *
  * @module
  */
-import { announceListening, fatal, parseCli } from "../../shared/cli.ts";
-import { MSG_NOSIGNAL, SOCK_CLOEXEC } from "../../shared/constants.ts";
+import { announceListening, parseCli } from "@echo-lab/shared/cli";
+import { MSG_NOSIGNAL, SOCK_CLOEXEC } from "@echo-lab/shared/constants";
 import {
   ECONNABORTED,
   ECONNRESET,
   EPIPE,
   SyscallError,
-} from "../../shared/errno.ts";
+} from "@echo-lab/shared/errno";
 import {
   IoBuffer,
   IORING_ASYNC_CANCEL_ALL,
   IORING_ASYNC_CANCEL_ANY,
   IoUring,
   timespec,
-} from "../../shared/io_uring.ts";
-import { listenOrExit } from "../../shared/listen.ts";
-import { close } from "../../shared/socket.ts";
-import { watchStopSignals } from "../../shared/stop_signal.ts";
+} from "./io_uring.ts";
+import { exitUnsupported } from "@echo-lab/shared/platform";
+import { listenOrExit } from "@echo-lab/shared/listen";
+import { close } from "@echo-lab/shared/socket";
+import { watchStopSignals } from "@echo-lab/shared/stop_signal";
 
-const { address } = parseCli(Deno.args, {
-  usage: "deno task server",
-  summary: "Echo server on io_uring: the kernel does the I/O, we reap results.",
-});
-
-// #region setup
-let ring: IoUring;
-try {
-  // 1,024 submission slots, 2,048 completion slots, in memory shared with
-  // the kernel. More requests than that may be in flight: the SQ is handed
-  // over whenever it fills, and the kernel holds completions that do not fit.
-  ring = IoUring.setup(1024);
-} catch (error) {
-  // ENOSYS (a kernel without io_uring), EPERM (sysctl
-  // kernel.io_uring_disabled, or a container's seccomp profile): say so.
-  fatal(`io_uring is not available here: ${(error as Error).message}`);
-}
-// One descriptor per client: take everything the hard limit allows.
-const listener = listenOrExit(address, { raiseFdLimit: true });
-// SIGINT/SIGTERM: the watchdog thread shuts the listener down, which ends our
-// pending accept with EINVAL: a completion, so io_uring_enter wakes up.
-const stop = watchStopSignals();
-stop.guard(listener.fd);
-announceListening(listener.address);
-// #endregion
+// The ring, the listening socket and the stop watchdog, set up at the bottom
+// of this file.
+const { ring, listener, stop } = setUp();
 
 // #region user-data
 // Every request carries a 32-bit tag that comes back with its completion: the
@@ -217,3 +196,39 @@ function shutDown(): never {
   Deno.exit(0);
 }
 // #endregion
+
+/** Parses the command line, sets up the ring, listens, and starts the stop
+ * watchdog; on a bad argument or a failed call, one line on stderr and exit. */
+function setUp() {
+  const { address } = parseCli(Deno.args, {
+    usage: "deno task server",
+    summary:
+      "Echo server on io_uring: the kernel does the I/O, we reap results.",
+  });
+
+  // #region setup
+  let ring: IoUring;
+  try {
+    // 1,024 submission slots, 2,048 completion slots, in memory shared with
+    // the kernel. More requests than that may be in flight: the SQ is handed
+    // over whenever it fills, and the kernel holds completions that do not fit.
+    ring = IoUring.setup(1024);
+  } catch (error) {
+    // ENOSYS (a kernel without io_uring), EPERM (sysctl
+    // kernel.io_uring_disabled, or a container's seccomp profile): say so.
+    exitUnsupported(
+      `io_uring (Linux 5.19 or later, not disabled; here ${
+        (error as Error).message
+      })`,
+    );
+  }
+  // One descriptor per client: take everything the hard limit allows.
+  const listener = listenOrExit(address, { raiseFdLimit: true });
+  // SIGINT/SIGTERM: the watchdog thread shuts the listener down, which ends our
+  // pending accept with EINVAL: a completion, so io_uring_enter wakes up.
+  const stop = watchStopSignals();
+  stop.guard(listener.fd);
+  announceListening(listener.address);
+  // #endregion
+  return { ring, listener, stop };
+}
