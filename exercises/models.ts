@@ -275,6 +275,28 @@ export const MODELS: Record<string, Model> = {
       await using server = await launch();
       await servesTogether(server);
       await expectSleepIn(server, ["io_uring_enter"], "io_uring_enter");
+      // Where strace can attach: while a client echoes 256 KiB, the thread
+      // makes no socket call of its own.
+      const calls = await callsDuring(server.pid, async () => {
+        using conn = await dial(server.port);
+        const payload = new Uint8Array(256 * 1024).fill(9);
+        await Promise.all([
+          writeAll(conn, payload),
+          withTimeout(readExactly(conn, payload.byteLength), 10_000, "echo"),
+        ]);
+      });
+      const own = [...calls ?? []].filter(([name]) =>
+        /^(accept4?|recv\w*|send\w*|read|write|epoll_\w+|poll|select)$/
+          .test(name)
+      );
+      if (own.length > 0) {
+        throw new Error(
+          `while a client echoed 256 KiB, your server's thread called ` +
+            own.map(([name, count]) => `${name} ${count} times`).join(", ") +
+            `: under io_uring the kernel makes those calls; queue a request ` +
+            `(prepRecv, prepSend, prepAccept) and handle its completion`,
+        );
+      }
     },
   },
 };
@@ -326,6 +348,53 @@ async function expectSleepIn(
     );
   }
   return last;
+}
+
+/** The system calls (name → count) the main thread of `pid` makes while
+ * `work` runs, from `strace -c`; null where strace is missing or may not
+ * attach (09's own tests say so; the sleep check still holds). */
+async function callsDuring(
+  pid: number,
+  work: () => Promise<void>,
+): Promise<Map<string, number> | null> {
+  let strace: Deno.ChildProcess;
+  const summary = await Deno.makeTempFile({ prefix: "echo-lab-strace-" });
+  try {
+    strace = new Deno.Command("strace", {
+      args: ["-c", "-o", summary, "-p", String(pid)],
+      stderr: "piped",
+    }).spawn();
+  } catch {
+    await Deno.remove(summary);
+    return null; // not installed
+  }
+  const stderr = strace.stderr.pipeThrough(new TextDecoderStream())
+    .getReader();
+  try {
+    // strace says "attached" once it traces (or why it cannot).
+    const { value = "" } = await withTimeout(stderr.read(), 5_000, "strace");
+    if (!/attached/.test(value)) {
+      await strace.status;
+      return null;
+    }
+    await work();
+    strace.kill("SIGINT"); // detach and write the table
+    await strace.status;
+    const calls = new Map<string, number>();
+    for (const line of (await Deno.readTextFile(summary)).split("\n")) {
+      const fields = line.trim().split(/\s+/);
+      const name = fields.at(-1)!;
+      if (
+        /^\d/.test(fields[0]) && /^[a-z_]\w*$/.test(name) && name !== "total"
+      ) {
+        calls.set(name, Number(fields[3]));
+      }
+    }
+    return calls;
+  } finally {
+    await stderr.cancel();
+    await Deno.remove(summary);
+  }
 }
 
 /** The system call the main thread is in right now, by name, or `running`
