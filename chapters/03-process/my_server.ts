@@ -57,7 +57,6 @@ const perConnection = flags["per-connection"];
 const listener = listenOrExit(address, {
   flags: perConnection ? SOCK_CLOEXEC | SOCK_NONBLOCK : 0,
 });
-announceListening(listener.address);
 // #endregion
 
 // #region stop
@@ -65,8 +64,10 @@ announceListening(listener.address);
 // and a flag does what the watchdog thread of the blocking chapters
 // (shared/stop_signal.ts) does for a thread asleep in a syscall.
 // Workers have none: SIGTERM ends them at once, and the kernel closes their
-// sockets. Shutting the listener down refuses new clients and wakes the
-// per-connection master's wait for one.
+// sockets. Only the master decides when: workers run in a session of their
+// own (see startWorker), out of reach of the Ctrl-C a terminal sends to its
+// foreground process group. Shutting the listener down refuses new clients
+// and wakes the per-connection master's wait for one.
 const workers = new Set<Deno.ChildProcess>();
 let stopping = false;
 function stop() {
@@ -81,6 +82,9 @@ function stop() {
 }
 Deno.addSignalListener("SIGINT", stop);
 Deno.addSignalListener("SIGTERM", stop);
+// Ready only now: until its listener is in place, a stop signal ends the
+// process with its default action (exit 130 or 143), not through stop().
+announceListening(listener.address);
 // #endregion
 
 // #region main
@@ -135,10 +139,14 @@ async function spawnPerConnection(): Promise<void> {
 }
 // #endregion
 
-/** Starts a worker and tracks it until it exits; null if it can't start. */
+/** Starts a worker and tracks it until it exits; null if it can't start.
+ * Each worker leads a session of its own (setsid), so a Ctrl-C at the
+ * terminal reaches the master alone. Were the workers in the terminal's
+ * process group, SIGINT would kill them too, and the master, not yet told
+ * to stop, would report each death and start a replacement. */
 function startWorker(fds: Record<string, number>): Deno.ChildProcess | null {
   try {
-    const worker = spawnDeno("worker.ts", fds);
+    const worker = spawnDeno("worker.ts", fds, { ownSession: true });
     workers.add(worker);
     worker.status.then(() => workers.delete(worker));
     return worker;

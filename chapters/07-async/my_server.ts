@@ -10,7 +10,11 @@
  *
  * @module
  */
-import { announceListening, fatal, parseCli } from "@echo-lab/shared/cli";
+import {
+  announceListening,
+  cannotListen,
+  parseCli,
+} from "@echo-lab/shared/cli";
 
 const { address } = parseCli(Deno.args, {
   usage: "deno task server",
@@ -22,10 +26,9 @@ let listener: Deno.TcpListener;
 try {
   listener = Deno.listen({ hostname: address.host, port: address.port });
 } catch (error) {
-  fatal(error);
+  cannotListen(error, address);
 }
 const live = new Set<Deno.TcpConn>();
-announceListening({ ...address, port: listener.addr.port });
 // #endregion
 
 // #region shutdown
@@ -34,14 +37,21 @@ announceListening({ ...address, port: listener.addr.port });
 // (the chapters that sleep in a syscall need shared/stop_signal.ts's
 // watchdog thread instead). Closing the listener ends the accept loop;
 // closing each connection makes its pending read reject, ending its task.
+// Ctrl-C often calls stop() twice: the terminal signals the whole process
+// group, and `deno task` passes the signal on to us once more. Closing a
+// closed listener throws, so the second call must do nothing.
 let stopping = false;
 function stop() {
+  if (stopping) return;
   stopping = true;
   listener.close();
   for (const conn of live) conn.close();
 }
 Deno.addSignalListener("SIGINT", stop);
 Deno.addSignalListener("SIGTERM", stop);
+// Ready only now: a signal before its listener would have ended the process
+// with the default action (exit 130 or 143), not through stop().
+announceListening({ ...address, port: listener.addr.port });
 // #endregion
 
 // #region accept

@@ -45,7 +45,8 @@ let acceptPausedUntil = 0;
 
 // #region stop
 // Nothing in this program blocks the thread, so SIGINT and SIGTERM listeners
-// run as promptly as the SIGIO one: they raise a flag and wake the loop. No
+// run as promptly as the SIGIO one: they raise a flag and wake the loop (a
+// second Ctrl-C, which `deno task` forwards, raises it again: harmless). No
 // watchdog thread (shared/stop_signal.ts), which only a thread asleep in a
 // syscall needs.
 let stopping = false;
@@ -55,6 +56,9 @@ function stop() {
 }
 Deno.addSignalListener("SIGINT", stop);
 Deno.addSignalListener("SIGTERM", stop);
+// Ready only now: until its listener is in place, a stop signal ends the
+// process with its default action (exit 130 or 143), not through stop().
+announceListening(listener.address);
 // #endregion
 
 // #region loop
@@ -128,7 +132,8 @@ function nextTurn(): Promise<void> {
 }
 
 /** Parses the command line, installs the SIGIO listener and listens with
- * O_ASYNC; on a bad argument or a failed call, one line on stderr and exit. */
+ * O_ASYNC (the ready line waits for the stop listeners, in `stop` above); on
+ * a bad argument or a failed call, one line on stderr and exit. */
 function setUp() {
   const { address } = parseCli(Deno.args, {
     usage: "deno task server",
@@ -147,7 +152,6 @@ function setUp() {
   } catch (error) {
     fatal(error);
   }
-  announceListening(listener.address);
   // #endregion
   return { sigio, listener };
 }
