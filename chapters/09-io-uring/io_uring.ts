@@ -67,6 +67,13 @@ const libc = openLibc({
     parameters: ["i64", "u32", "u32", "u32", "u32", "pointer", "usize"],
     result: "i32",
   },
+  // io_uring_register(2), SYS_io_uring_register = 427, the same way: fd,
+  // opcode and count are `unsigned int`, the argument a pointer to a struct.
+  io_uring_register: {
+    name: "syscall",
+    parameters: ["i64", "u32", "u32", "buffer", "u32"],
+    result: "i32",
+  },
   mmap: {
     parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"],
     result: "pointer",
@@ -248,12 +255,21 @@ export class IoUring {
   /** Our copy of the SQ tail: slots up to here are written but not yet
    * published to the kernel. */
   #sqLocalTail: number;
+  /** What io_uring_enter is given as the ring: its fd, or the index
+   * {@linkcode IoUring.registerRingFd} got, with IORING_ENTER_REGISTERED_RING. */
+  #enterFd: number;
+  #enterFlags = 0;
 
   /** io_uring_setup + mmap. Throws a {@linkcode SyscallError} when the kernel
    * has no io_uring (ENOSYS), forbids it (EPERM: sysctl
    * kernel.io_uring_disabled or seccomp), or lacks a feature we rely on. */
-  static setup(entries: number): IoUring {
+  static setup(entries: number, options: RingOptions = {}): IoUring {
     const params = new Uint32Array(120 / 4);
+    params[2] = options.flags ?? 0;
+    if (options.cqEntries) {
+      params[1] = options.cqEntries;
+      params[2] |= IORING_SETUP_CQSIZE;
+    }
     const fd = ioUringSetup(entries, new Uint8Array(params.buffer));
     try {
       return new IoUring(fd, params);
@@ -267,7 +283,7 @@ export class IoUring {
     // struct io_uring_params: sq_entries, cq_entries, flags, sq_thread_cpu,
     // sq_thread_idle, features, wq_fd, resv[3], then struct
     // io_sqring_offsets sq_off (10 words) and io_cqring_offsets cq_off.
-    this.fd = fd;
+    this.fd = this.#enterFd = fd;
     this.sqEntries = params[0];
     this.cqEntries = params[1];
     this.features = params[5];
@@ -362,17 +378,17 @@ export class IoUring {
 
   /** io_uring_enter without waiting: hands queued requests to the kernel. */
   submit(): number {
-    return ioUringEnter(this.fd, this.#publish(), 0, 0);
+    return ioUringEnter(this.#enterFd, this.#publish(), 0, this.#enterFlags);
   }
 
   /** io_uring_enter: hands queued requests to the kernel and sleeps until at
    * least `minComplete` completions wait in the CQ. */
   submitAndWait(minComplete: number): number {
     return ioUringEnter(
-      this.fd,
+      this.#enterFd,
       this.#publish(),
       minComplete,
-      IORING_ENTER_GETEVENTS,
+      IORING_ENTER_GETEVENTS | this.#enterFlags,
     );
   }
 
@@ -479,8 +495,8 @@ export class IoUring {
   }
 
   // #region sqe
-  /** Writes one SQE into the next free slot. A full SQ is first handed to
-   * the kernel, so callers never see "no room". */
+  /** Writes one SQE into the next free slot and returns its word index. A
+   * full SQ is first handed to the kernel, so callers never see "no room". */
   #prep(
     opcode: number,
     fd: number,
@@ -490,7 +506,7 @@ export class IoUring {
     position: number,
     opFlags: number,
     userData: number,
-  ): void {
+  ): number {
     if (this.#unconsumed() === this.sqEntries) {
       this.submit();
       if (this.#unconsumed() === this.sqEntries) {
@@ -522,6 +538,58 @@ export class IoUring {
     words[sqe + 7] = opFlags; //          u32 msg_flags, accept_flags, ...
     words[sqe + 8] = userData; //         u64 user_data (high half stays 0)
     this.#sqLocalTail = (this.#sqLocalTail + 1) >>> 0;
+    return sqe;
+  }
+  // #endregion
+
+  // #region modern
+  // Requests and registrations of the "modern" io_uring (Linux 5.19-6.1):
+  // one request that completes many times, and buffers the kernel picks.
+
+  /** IORING_OP_ACCEPT with IORING_ACCEPT_MULTISHOT (5.19): one request that
+   * completes once per accepted client, each completion flagged
+   * IORING_CQE_F_MORE while the request stays armed. */
+  prepAcceptMultishot(fd: number, flags: number, userData: number): void {
+    const sqe = this.#prep(
+      IORING_OP_ACCEPT,
+      fd,
+      null,
+      0,
+      0,
+      0,
+      flags,
+      userData,
+    );
+    this.#sqes[sqe] |= IORING_ACCEPT_MULTISHOT << 16; // u16 ioprio
+  }
+
+  /** IORING_OP_RECV with IORING_RECV_MULTISHOT and IOSQE_BUFFER_SELECT
+   * (6.0): one request that completes once per arrival of bytes, each time
+   * into a buffer the kernel takes from the {@linkcode BufferRing} of group
+   * `bufferGroup` (its id in the completion's flags, see
+   * {@linkcode bufferId}). */
+  prepRecvMultishot(fd: number, bufferGroup: number, userData: number): void {
+    const sqe = this.#prep(IORING_OP_RECV, fd, null, 0, 0, 0, 0, userData);
+    this.#sqes[sqe] |= (IOSQE_BUFFER_SELECT << 8) |
+      (IORING_RECV_MULTISHOT << 16);
+    this.#sqes[sqe + 10] = bufferGroup; // u16 buf_group at byte 40
+  }
+
+  /** IORING_REGISTER_RING_FDS (5.18): registers the ring's own fd with the
+   * calling thread, so every later io_uring_enter names the ring by a small
+   * index and the kernel skips looking the fd up (fdget/fdput) each call. */
+  registerRingFd(): void {
+    // struct io_uring_rsrc_update { u32 offset; u32 resv; u64 data; }:
+    // offset -1 lets the kernel choose the index and write it back.
+    const update = new Uint32Array([0xffffffff, 0, this.fd, 0]);
+    ioUringRegister(
+      this.fd,
+      IORING_REGISTER_RING_FDS,
+      new Uint8Array(update.buffer),
+      1,
+    );
+    this.#enterFd = update[0];
+    this.#enterFlags = IORING_ENTER_REGISTERED_RING;
   }
   // #endregion
 }
@@ -541,3 +609,180 @@ function mmap(fd: number, offset: number, bytes: number): Deno.PointerObject {
   }
   return pointer;
 }
+
+// #region modern-binding
+// io_uring_register(2) and provided buffer rings: the parts of io_uring that
+// chapter 09's `server:modern` uses on top of the classic ones above.
+
+const SYS_io_uring_register = 427n;
+
+/** io_uring_setup flags (`params.flags`). */
+export const IORING_SETUP_CQSIZE = 1 << 3; // 5.5: cq_entries is ours
+/** Only one thread ever submits: the kernel may skip the locking (6.0). */
+export const IORING_SETUP_SINGLE_ISSUER = 1 << 12;
+/** Completion work waits until the submitter asks for completions in
+ * io_uring_enter(GETEVENTS), instead of interrupting it whenever a packet
+ * lands (6.1; needs SINGLE_ISSUER). */
+export const IORING_SETUP_DEFER_TASKRUN = 1 << 13;
+/** What {@linkcode IoUring.setup} may be asked for beyond the SQ size. */
+export interface RingOptions {
+  /** IORING_SETUP_* flags. */
+  flags?: number;
+  /** Completion slots, when twice the SQ is not enough (IORING_SETUP_CQSIZE). */
+  cqEntries?: number;
+}
+
+/** sqe->flags: take the buffer from the group in sqe->buf_group (5.7). */
+export const IOSQE_BUFFER_SELECT = 1 << 5;
+/** sqe->ioprio of an accept: stay armed, complete once per client (5.19). */
+export const IORING_ACCEPT_MULTISHOT = 1 << 0;
+/** sqe->ioprio of a recv: stay armed, complete once per arrival (6.0). */
+export const IORING_RECV_MULTISHOT = 1 << 1;
+/** cqe->flags: a buffer was taken from a ring; its id is flags >> 16. */
+export const IORING_CQE_F_BUFFER = 1 << 0;
+/** cqe->flags: the multishot request that completed is still armed. */
+export const IORING_CQE_F_MORE = 1 << 1;
+/** io_uring_enter flag: `fd` is an index from IORING_REGISTER_RING_FDS. */
+export const IORING_ENTER_REGISTERED_RING = 1 << 4;
+
+// io_uring_register opcodes (enum in <linux/io_uring.h>).
+const IORING_REGISTER_RING_FDS = 20; // 5.18
+const IORING_REGISTER_PBUF_RING = 22; // 5.19
+const IORING_UNREGISTER_PBUF_RING = 23;
+
+/** The id of the buffer a completion's bytes are in, from its flags. */
+export function bufferId(cqeFlags: number): number {
+  return cqeFlags >>> 16; // IORING_CQE_BUFFER_SHIFT
+}
+
+/** io_uring_register(2): `opcode` with its argument struct(s). */
+export function ioUringRegister(
+  fd: number,
+  opcode: number,
+  arg: Uint8Array,
+  count: number,
+): number {
+  return check(
+    "io_uring_register",
+    libc.io_uring_register(SYS_io_uring_register, fd, opcode, arg, count),
+    errnoCell[0],
+  );
+}
+
+/**
+ * A provided buffer ring (IORING_REGISTER_PBUF_RING, Linux 5.19; multishot
+ * recv uses it from 6.0): `count` buffers of `size` bytes, and a ring of
+ * `struct io_uring_buf { u64 addr; u32 len; u16 bid; u16 resv; }` entries
+ * through which we hand free buffers to the kernel. A request flagged
+ * IOSQE_BUFFER_SELECT takes the next one at the moment bytes arrive, so an
+ * idle connection holds no buffer at all. The kernel advances its own head;
+ * we advance the tail, which overlays the first entry's `resv` (byte 14).
+ */
+export class BufferRing {
+  /** All the buffers, back to back: buffer `id` starts at `id * size`. */
+  readonly memory: IoBuffer;
+  // The entries as 32-bit and as 16-bit words, and the tail alone.
+  readonly #ring: Uint32Array;
+  readonly #ring16: Uint16Array;
+  readonly #tail: Uint16Array;
+  readonly #pointer: Deno.PointerObject;
+  readonly #ringBytes: number;
+  #localTail = 0;
+
+  constructor(
+    ring: IoUring,
+    readonly group: number,
+    readonly count: number,
+    readonly size: number,
+  ) {
+    // The kernel maps the entries by page, so they get pages of their own.
+    this.#ringBytes = Math.ceil(count * 16 / 4096) * 4096;
+    this.#pointer = mmapAnonymous(this.#ringBytes);
+    const entries = Deno.UnsafePointerView.getArrayBuffer(
+      this.#pointer,
+      this.#ringBytes,
+    );
+    this.#ring = new Uint32Array(entries);
+    this.#ring16 = new Uint16Array(entries);
+    this.#tail = new Uint16Array(entries, 14, 1);
+    this.memory = new IoBuffer(count * size);
+    // struct io_uring_buf_reg { u64 ring_addr; u32 ring_entries; u16 bgid;
+    // u16 flags; u64 resv[3]; }
+    const reg = new Uint32Array(40 / 4);
+    const address = Number(Deno.UnsafePointer.value(this.#pointer));
+    reg[0] = address >>> 0;
+    reg[1] = address / TWO_TO_32;
+    reg[2] = count; // a power of two
+    reg[3] = group;
+    try {
+      ioUringRegister(
+        ring.fd,
+        IORING_REGISTER_PBUF_RING,
+        new Uint8Array(reg.buffer),
+        1,
+      );
+    } catch (error) {
+      libc.munmap(this.#pointer, BigInt(this.#ringBytes));
+      throw error;
+    }
+    for (let id = 0; id < count; id++) this.provide(id);
+    this.publish();
+  }
+
+  /** The bytes of buffer `id`, `length` of them. */
+  bytes(id: number, length: number): Uint8Array {
+    return this.memory.bytes.subarray(id * this.size, id * this.size + length);
+  }
+
+  /** Queues buffer `id` to go back to the kernel at the next
+   * {@linkcode BufferRing.publish}. */
+  provide(id: number): void {
+    const entry = (this.#localTail & (this.count - 1)) * 4;
+    const address = this.memory.address + id * this.size;
+    this.#ring[entry] = address >>> 0;
+    this.#ring[entry + 1] = address / TWO_TO_32;
+    this.#ring[entry + 2] = this.size;
+    // u16 bid, then u16 resv, which in entry 0 is the tail itself: write
+    // only the low half.
+    this.#ring16[entry * 2 + 6] = id;
+    this.#localTail = (this.#localTail + 1) & 0xffff;
+  }
+
+  /** Makes every provided buffer visible to the kernel: one release store
+   * of the tail, after the entries it covers. */
+  publish(): void {
+    Atomics.store(this.#tail, 0, this.#localTail);
+  }
+
+  /** Unregisters the group and frees the entries; call once no request can
+   * pick from it any more. */
+  close(ring: IoUring): void {
+    const reg = new Uint32Array(40 / 4);
+    reg[3] = this.group;
+    ioUringRegister(
+      ring.fd,
+      IORING_UNREGISTER_PBUF_RING,
+      new Uint8Array(reg.buffer),
+      1,
+    );
+    libc.munmap(this.#pointer, BigInt(this.#ringBytes));
+  }
+}
+
+function mmapAnonymous(bytes: number): Deno.PointerObject {
+  const MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
+  const pointer = libc.mmap(
+    null,
+    BigInt(bytes),
+    PROT_READ_WRITE,
+    MAP_PRIVATE_ANONYMOUS,
+    -1,
+    0n,
+  );
+  const code = errnoCell[0];
+  if (pointer === null || Deno.UnsafePointer.value(pointer) === MAP_FAILED) {
+    throw new SyscallError("mmap", code);
+  }
+  return pointer;
+}
+// #endregion
