@@ -64,12 +64,14 @@ const tag = (kind: number, fd: number) => (fd << 3) | kind;
 // #endregion
 
 // #region state
-/** One client: the buffers it filled that are not yet echoed, oldest first,
- * and which of its requests are in flight. */
+/** One client: the buffers it filled that are not yet echoed, as a queue
+ * from `first` to `last` (-1: empty), and which of its requests are in
+ * flight. */
 class Connection {
-  readonly ids: number[] = [];
-  readonly lengths: number[] = [];
-  /** Bytes of the oldest buffer already sent. */
+  first = -1;
+  last = -1;
+  held = 0;
+  /** Bytes of the `first` buffer already sent. */
   sent = 0;
   receiving = false; // its multishot recv is armed
   cancelling = false; // and we asked the kernel to disarm it
@@ -79,7 +81,14 @@ class Connection {
   constructor(readonly fd: number) {}
 }
 
-const connections = new Map<number, Connection>();
+// A buffer is in at most one connection's queue at a time, so the queue
+// links live with the buffers: how many bytes each holds, and the next
+// buffer in the same queue. Nothing on the echo path allocates.
+const filled = new Int32Array(BUFFERS);
+const next = new Int32Array(BUFFERS);
+// Indexed by fd, as in chapter 06: the kernel hands out the lowest free one.
+const connections: (Connection | undefined)[] = [];
+let open = 0;
 /** Clients whose recv found the pool empty, waiting for a free buffer. */
 const starved: Connection[] = [];
 /** True while the accept (or the timer before re-arming it) is in flight. */
@@ -113,9 +122,9 @@ function complete(userData: number, result: number, flags: number): void {
     case ACCEPT:
       return accepted(result, (flags & IORING_CQE_F_MORE) !== 0);
     case RECV:
-      return received(connections.get(fd)!, result, flags);
+      return received(connections[fd]!, result, flags);
     case SEND:
-      return sent(connections.get(fd)!, result);
+      return sent(connections[fd]!, result);
     case RETRY_ACCEPT: // the backoff timer fired, or was cancelled
       return acceptAgain();
     case CANCEL: // each cancelled request reports for itself
@@ -133,7 +142,8 @@ function accepted(result: number, armed: boolean): void {
   }
   if (result >= 0) {
     const connection = new Connection(result);
-    connections.set(result, connection);
+    connections[result] = connection;
+    open++;
     settle(connection);
   } else if (result !== -ECONNABORTED) {
     report("accept", result);
@@ -162,8 +172,13 @@ function acceptAgain(): void {
 function received(c: Connection, result: number, flags: number): void {
   if (!(flags & IORING_CQE_F_MORE)) c.receiving = c.cancelling = false;
   if (result > 0) {
-    c.ids.push(bufferId(flags));
-    c.lengths.push(result);
+    const id = bufferId(flags);
+    filled[id] = result;
+    next[id] = -1;
+    if (c.last < 0) c.first = id;
+    else next[c.last] = id;
+    c.last = id;
+    c.held++;
   } else if (result === -ENOBUFS) {
     c.starved = true;
     starved.push(c);
@@ -181,13 +196,11 @@ function sent(c: Connection, result: number): void {
   if (result < 0) {
     if (result !== -ECANCELED) report("send", result);
     c.ended = true;
-    c.lengths.length = 0; // nobody to echo to
-    while (c.ids.length > 0) giveBack(c.ids.pop()!);
-  } else if ((c.sent += result) === c.lengths[0]) {
+    giveAllBack(c); // nobody to echo to
+  } else if ((c.sent += result) === filled[c.first]) {
     // The oldest buffer is echoed: back to the pool. (Otherwise a short
     // send: the socket took part, and settle sends the rest.)
-    c.lengths.shift();
-    giveBack(c.ids.shift()!);
+    giveBack(dequeue(c));
     c.sent = 0;
   }
   settle(c);
@@ -200,7 +213,7 @@ function sent(c: Connection, result: number): void {
  * closed once it has ended and nothing of it is in flight. */
 function settle(c: Connection): void {
   const wantRecv = !c.ended && !c.starved && !stop.requested &&
-    c.ids.length < MAX_HELD;
+    c.held < MAX_HELD;
   if (wantRecv && !c.receiving) {
     ring.prepRecvMultishot(c.fd, GROUP, tag(RECV, c.fd));
     c.receiving = true;
@@ -210,9 +223,9 @@ function settle(c: Connection): void {
     ring.prepCancel(tag(RECV, c.fd), 0, tag(CANCEL, 0));
     c.cancelling = true;
   }
-  if (!c.sending && c.ids.length > 0) {
-    const at = c.ids[0] * BUFFER_SIZE + c.sent;
-    const length = c.lengths[0] - c.sent;
+  if (!c.sending && c.first >= 0) {
+    const at = c.first * BUFFER_SIZE + c.sent;
+    const length = filled[c.first] - c.sent;
     // MSG_NOSIGNAL: a peer that has gone is -EPIPE, never a SIGPIPE.
     ring.prepSend(
       c.fd,
@@ -227,12 +240,25 @@ function settle(c: Connection): void {
   if ((c.ended || stop.requested) && !c.receiving && !c.sending) finish(c);
 }
 
+/** Takes the oldest buffer off `c`'s queue. */
+function dequeue(c: Connection): number {
+  const id = c.first;
+  c.first = next[id];
+  if (c.first < 0) c.last = -1;
+  c.held--;
+  return id;
+}
+
+function giveAllBack(c: Connection): void {
+  while (c.first >= 0) giveBack(dequeue(c));
+}
+
 /** A buffer is free: back into the pool (published at the top of the loop),
  * and a client that starved for one may read again. */
 function giveBack(id: number): void {
   buffers.provide(id);
   const waiting = starved.pop();
-  if (waiting && connections.get(waiting.fd) === waiting) {
+  if (waiting && connections[waiting.fd] === waiting) {
     waiting.starved = false;
     settle(waiting);
   }
@@ -246,8 +272,9 @@ function report(call: string, result: number): void {
 }
 
 function finish(c: Connection): void {
-  while (c.ids.length > 0) giveBack(c.ids.pop()!);
-  connections.delete(c.fd);
+  giveAllBack(c);
+  connections[c.fd] = undefined;
+  open--;
   close(c.fd);
 }
 // #endregion
@@ -295,8 +322,8 @@ function shutDown(): never {
     tag(CANCEL, 0),
   );
   // Connections with nothing in flight finish at once.
-  for (const c of [...connections.values()]) settle(c);
-  while (accepting || connections.size > 0) {
+  for (const c of connections) if (c) settle(c);
+  while (accepting || open > 0) {
     ring.submitAndWait(1);
     ring.forEachCompletion(complete);
   }
