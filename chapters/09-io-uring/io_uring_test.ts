@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
 import {
+  bufferId,
+  BufferRing,
   IoBuffer,
   IORING_ASYNC_CANCEL_ALL,
   IORING_ASYNC_CANCEL_ANY,
+  IORING_CQE_F_BUFFER,
+  IORING_CQE_F_MORE,
+  IORING_SETUP_DEFER_TASKRUN,
+  IORING_SETUP_SINGLE_ISSUER,
   IoUring,
   ioUringUnavailable,
   timespec,
@@ -16,7 +22,7 @@ import {
 } from "@echo-lab/shared/socket";
 import { libc } from "@echo-lab/shared/libc";
 import { ECANCELED, EINVAL, ETIME } from "@echo-lab/shared/errno";
-import { SHUT_RDWR, SOCK_CLOEXEC } from "@echo-lab/shared/constants";
+import { SHUT_RDWR, SHUT_WR, SOCK_CLOEXEC } from "@echo-lab/shared/constants";
 
 const O_CLOEXEC = 0o2000000;
 
@@ -173,3 +179,70 @@ ringTest("write and read move bytes through a pipe", (ring) => {
     [readEnd, writeEnd].forEach(close);
   }
 });
+
+// #region modern
+Deno.test({
+  name:
+    "multishot accept and recv over a buffer ring, on a registered single-issuer ring",
+  ignore: unavailable !== null,
+  fn() {
+    const ring = IoUring.setup(8, {
+      flags: IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+    });
+    const listener = openListener(LOOPBACK);
+    const buffers = new BufferRing(ring, 3, 4, 64);
+    const clients: number[] = [];
+    try {
+      ring.registerRingFd();
+      // One accept request, two clients: two completions, both flagged MORE.
+      ring.prepAcceptMultishot(listener.fd, SOCK_CLOEXEC, 1);
+      clients.push(connectTo(listener.address), connectTo(listener.address));
+      const accepted: number[] = [];
+      while (accepted.length < 2) {
+        ring.submitAndWait(1);
+        ring.forEachCompletion((userData, result, flags) => {
+          assert.equal(userData, 1);
+          assert.ok(result >= 0, `accept result ${result}`);
+          assert.ok(flags & IORING_CQE_F_MORE, "the accept stays armed");
+          accepted.push(result);
+        });
+      }
+      // One recv request, two messages: each lands in a buffer the kernel
+      // picked from the ring, and the request stays armed.
+      ring.prepRecvMultishot(accepted[0], 3, 2);
+      const received: string[] = [];
+      for (const text of ["first", "second"]) {
+        sendAll(clients[0], new TextEncoder().encode(text));
+        while (received.length < (text === "first" ? 1 : 2)) {
+          ring.submitAndWait(1);
+          ring.forEachCompletion((userData, result, flags) => {
+            assert.equal(userData, 2);
+            assert.ok(flags & IORING_CQE_F_BUFFER, "a buffer was picked");
+            assert.ok(flags & IORING_CQE_F_MORE, "the recv stays armed");
+            const id = bufferId(flags);
+            received.push(
+              new TextDecoder().decode(buffers.bytes(id, result)),
+            );
+            buffers.provide(id); // and straight back to the pool
+          });
+        }
+        buffers.publish();
+      }
+      assert.deepEqual(received, ["first", "second"]);
+      // The peer's FIN ends the multishot recv: result 0, no MORE.
+      libc.shutdown(clients[0], SHUT_WR);
+      const [[userData, result]] = reap(ring, 1);
+      assert.deepEqual([userData, result], [2, 0]);
+      // Shutting the listener down ends the multishot accept.
+      libc.shutdown(listener.fd, SHUT_RDWR);
+      assert.deepEqual(reap(ring, 1), [[1, -EINVAL]]);
+      accepted.forEach(close);
+    } finally {
+      clients.forEach(close);
+      close(listener.fd);
+      buffers.close(ring);
+      ring.close();
+    }
+  },
+});
+// #endregion
