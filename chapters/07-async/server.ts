@@ -100,8 +100,16 @@ async function echo(conn: Deno.TcpConn): Promise<void> {
     // own FIN and let the peer finish reading.
     await conn.closeWrite();
   } catch (error) {
-    // A reset or broken pipe ends this connection only.
-    if (!stopping) console.error(`connection: ${(error as Error).message}`);
+    // A reset, a broken pipe or a half-close of a torn-down connection ends
+    // this connection only, and is routine (a load generator that exits
+    // resets all 10,000 of its connections at once): not worth a line.
+    // Anything else is.
+    const peerGone = error instanceof Deno.errors.ConnectionReset ||
+      error instanceof Deno.errors.BrokenPipe ||
+      error instanceof Deno.errors.NotConnected;
+    if (!stopping && !peerGone) {
+      console.error(`connection: ${(error as Error).message}`);
+    }
   } finally {
     try {
       conn.close();
