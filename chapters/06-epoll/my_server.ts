@@ -24,10 +24,13 @@ import {
   EPOLL_CTL_MOD,
   epollCreate1,
   epollCtl,
+  EPOLLERR,
   EPOLLET,
   EpollEvents,
+  EPOLLHUP,
   EPOLLIN,
   EPOLLOUT,
+  EPOLLRDHUP,
   epollWait,
 } from "@echo-lab/shared/epoll";
 import { ECONNABORTED, isPeerGone, SyscallError } from "@echo-lab/shared/errno";
@@ -40,6 +43,8 @@ import { watchStopSignals } from "@echo-lab/shared/stop_signal";
 // watchdog that turns SIGINT/SIGTERM into a wake-up.
 const { flags, TRIGGER, listener, epfd, stop } = setUp();
 const NONBLOCKING = SOCK_NONBLOCK | SOCK_CLOEXEC;
+// The conditions that, once true, stay true and never make a new edge.
+const FINAL = EPOLLRDHUP | EPOLLHUP | EPOLLERR;
 
 // #region state
 /** What we remember about one client between wake-ups. */
@@ -168,8 +173,9 @@ function setUp() {
 
   // #region setup
   // EPOLLET is a flag on each registration: the same program becomes
-  // edge-triggered by or-ing it into every epoll_ctl.
-  const TRIGGER = flags.edge ? EPOLLET : 0;
+  // edge-triggered by or-ing it into every epoll_ctl. Edge-triggered, we
+  // also ask for EPOLLRDHUP, "the peer sent FIN", which `echo` needs.
+  const TRIGGER = flags.edge ? EPOLLET | EPOLLRDHUP : 0;
 
   const listener = listenOrExit(address, {
     flags: SOCK_NONBLOCK | SOCK_CLOEXEC,
