@@ -29,17 +29,19 @@ export interface ListenOptions {
    * server that holds one descriptor per client would stop at the usual
    * 1,024. */
   raiseFdLimit?: boolean;
+  /** Set SO_REUSEPORT before bind (see `openListener`). */
+  reusePort?: boolean;
 }
 
 /** `openListener(address)`, or `cannotListen(error)`: one line on stderr,
  * exit 1. */
 export function listenOrExit(
   address: SocketAddress,
-  { flags, raiseFdLimit = false }: ListenOptions = {},
+  { flags, raiseFdLimit = false, reusePort }: ListenOptions = {},
 ): Listener {
   try {
     if (raiseFdLimit) raiseNoFileLimit();
-    return openListener(address, { flags });
+    return openListener(address, { flags, reusePort });
   } catch (error) {
     cannotListen(error, address);
   }

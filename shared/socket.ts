@@ -40,6 +40,7 @@ import {
   SHUT_WR,
   SO_LINGER,
   SO_REUSEADDR,
+  SO_REUSEPORT,
   SOCK_CLOEXEC,
   SOCK_STREAM,
   SOL_SOCKET,
@@ -276,14 +277,17 @@ export interface Listener {
 
 /** socket + SO_REUSEADDR + bind + listen: the four calls every server starts
  * with. SO_REUSEADDR lets a restarted server bind while old connections sit
- * in TIME_WAIT. `flags` are socket(2) flags such as SOCK_NONBLOCK. */
+ * in TIME_WAIT. `flags` are socket(2) flags such as SOCK_NONBLOCK.
+ * `reusePort` sets SO_REUSEPORT before bind, so that other sockets with it
+ * may bind the same port and share its connections. */
 export function openListener(
   addr: SocketAddress,
-  { backlog = 1024, flags = SOCK_CLOEXEC } = {},
+  { backlog = 1024, flags = SOCK_CLOEXEC, reusePort = false } = {},
 ): Listener {
   const fd = socket(addr.family, flags);
   try {
     setsockoptInt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+    if (reusePort) setsockoptInt(fd, SOL_SOCKET, SO_REUSEPORT, 1);
     bind(fd, addr);
     listen(fd, backlog);
     return { fd, address: getsockname(fd) };
