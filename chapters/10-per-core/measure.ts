@@ -71,9 +71,9 @@ const SPREAD_RUNS = [
 const machine = await describeMachine();
 const date = new Date().toISOString();
 console.log(machineLine(machine, date));
-console.log(
-  `load average before: ${Deno.readTextFileSync("/proc/loadavg").trim()}`,
-);
+// Other programs' load bends every figure here: the results keep it.
+const loadAverageBefore = Deno.readTextFileSync("/proc/loadavg").trim();
+console.log(`load average before: ${loadAverageBefore}`);
 
 const spread = [];
 for (const run of SPREAD_RUNS) {
@@ -90,6 +90,7 @@ const results = {
   machine,
   date,
   command: `deno task measure ${Deno.args.join(" ")}`.trim(),
+  loadAverageBefore,
   loadAverageAfter: Deno.readTextFileSync("/proc/loadavg").trim(),
   spread,
   throughput,
