@@ -182,7 +182,7 @@ function flush(fd: number, connection: Connection): void {
 }
 // #endregion
 
-// #region helpers
+// #region listener
 /** Puts the listener in this loop's epoll. With EPOLLEXCLUSIVE, a new
  * connection wakes one (or a few) of the epoll instances watching a shared
  * listener instead of every one. The flag is allowed with EPOLL_CTL_ADD only
@@ -196,13 +196,17 @@ function watchListener(): void {
     EPOLLIN | (exclusive ? EPOLLEXCLUSIVE : 0),
   );
 }
+// #endregion
 
+// #region helpers
+/** Chapter 06's: EPOLLOUT only while a send is pending. */
 function watch(fd: number, connection: Connection, interest: number): void {
   if (connection.interest === interest) return;
   epollCtl(epfd, EPOLL_CTL_MOD, fd, interest);
   connection.interest = interest;
 }
 
+/** close(2) also takes the socket out of this loop's epoll. */
 function drop(fd: number): void {
   connections[fd] = undefined;
   close(fd);

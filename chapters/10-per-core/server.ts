@@ -19,9 +19,20 @@
  * @module
  */
 import { announceListening, fatal, parseCli } from "../../shared/cli.ts";
-import { SOCK_CLOEXEC, SOCK_NONBLOCK } from "../../shared/constants.ts";
+import {
+  SO_REUSEADDR,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  SOL_SOCKET,
+} from "../../shared/constants.ts";
 import { listenOrExit } from "../../shared/listen.ts";
-import { close, type Listener } from "../../shared/socket.ts";
+import {
+  bind,
+  close,
+  type Listener,
+  setsockoptInt,
+  socket,
+} from "../../shared/socket.ts";
 import { watchStopSignals } from "../../shared/stop_signal.ts";
 import type { LoopJob, LoopReport } from "./loop.ts";
 
@@ -103,12 +114,34 @@ function listen(at: typeof address, reusePort = false): Listener {
 
 /** `--loops` listeners bound with SO_REUSEPORT to one address. */
 function reusePortGroup(): Listener[] {
+  if (address.port !== 0) refuseIfTaken(address);
   const first = listen(address, true);
   const rest = Array.from(
     { length: flags.loops - 1 },
     () => listen(first.address, true),
   );
   return [first, ...rest];
+}
+
+/** Exits with `bind: EADDRINUSE` if anything listens on `at`. SO_REUSEPORT
+ * would not refuse a second copy of this server (same user, same option): it
+ * would join the first one's group and quietly take half its connections.
+ * A bind without the option conflicts with any listener on the port, group
+ * or not. It is released at once, so the port is unguarded again for the
+ * microseconds until our own first bind. */
+function refuseIfTaken(at: typeof address): void {
+  let fd = -1;
+  try {
+    fd = socket(at.family, SOCK_CLOEXEC);
+    // Like every listener: sockets of closed connections (TIME_WAIT) on the
+    // port are no reason to refuse.
+    setsockoptInt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+    bind(fd, at);
+  } catch (error) {
+    fatal(error);
+  } finally {
+    if (fd >= 0) close(fd);
+  }
 }
 
 /** Starts loop `job.id` on a Worker. `ready` settles once its listener is in
