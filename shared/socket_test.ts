@@ -77,6 +77,19 @@ Deno.test("failures name the call and the errno", () => {
   );
 });
 
+Deno.test("reusePort: listeners that all ask for it share a port; one that does not is refused", () => {
+  const first = openListener(LOOPBACK, { reusePort: true });
+  const at = { ...LOOPBACK, port: first.address.port };
+  const second = openListener(at, { reusePort: true });
+  try {
+    assert.equal(second.address.port, first.address.port);
+    assert.throws(() => openListener(at), /^SyscallError: bind: EADDRINUSE/);
+  } finally {
+    close(second.fd);
+    close(first.fd);
+  }
+});
+
 Deno.test("send to a reset peer is EPIPE or ECONNRESET, never SIGPIPE", () => {
   const listener = openListener(LOOPBACK);
   const client = connectTo(listener.address);
