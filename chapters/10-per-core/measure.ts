@@ -6,9 +6,10 @@
  * - Spread and herd: for each way of sharing out connections (SO_REUSEPORT
  *   listeners; one shared listener with EPOLLEXCLUSIVE; one without), start
  *   the server with 2 loops and `--stats`, make `--connections` connections
- *   one after another (connect, echo a few bytes, close), and read each loop
- *   thread's CPU time and voluntary context switches from
- *   /proc/PID/task/TID, and its accepts from the server's exit report.
+ *   one after another (connect, echo a few bytes, close; a last run keeps 50
+ *   in flight at a time), and read each loop thread's CPU time and voluntary
+ *   context switches from /proc/PID/task/TID, and its accepts from the
+ *   server's exit report.
  * - Throughput: the bench's load generator (bench/loadgen.ts, closed-loop
  *   ping-pong) against `--loops 1` and `--loops 2`.
  *
@@ -58,13 +59,28 @@ const chapter = chapterNamed("10-per-core");
 const HERE = import.meta.dirname!;
 const LOADGEN = join(HERE, "../../bench/loadgen.ts");
 
+/** Connections come one at a time (`concurrency` 1), so that every loop is
+ * asleep when each arrives, except in the last run, which keeps 50 in flight
+ * to show how EPOLLEXCLUSIVE spreads them when the loops are busy. */
 const SPREAD_RUNS = [
-  { name: "reuseport", task: "server", args: [] },
-  { name: "shared, EPOLLEXCLUSIVE", task: "server:shared", args: [] },
+  { name: "reuseport", task: "server", args: [], concurrency: 1 },
+  {
+    name: "shared, EPOLLEXCLUSIVE",
+    task: "server:shared",
+    args: [],
+    concurrency: 1,
+  },
   {
     name: "shared, no EPOLLEXCLUSIVE",
     task: "server:shared",
     args: ["--no-exclusive"],
+    concurrency: 1,
+  },
+  {
+    name: "shared, EPOLLEXCLUSIVE, 50 at a time",
+    task: "server:shared",
+    args: [],
+    concurrency: 50,
   },
 ];
 
@@ -101,9 +117,10 @@ await Deno.writeTextFile(
   JSON.stringify(results, null, 1) + "\n",
 );
 
-/** One spread run: 2 loops, `--connections` connections one at a time. */
+/** One spread run: 2 loops, `--connections` connections, `concurrency` of
+ * them in flight at a time. */
 async function measureSpread(
-  { name, task, args }: (typeof SPREAD_RUNS)[number],
+  { name, task, args, concurrency }: (typeof SPREAD_RUNS)[number],
 ) {
   const server = await startServer(chapter, task, [
     "--loops",
@@ -116,9 +133,13 @@ async function measureSpread(
       .map((m) => Number(m[1]));
     const before = tids.map((tid) => threadUsage(server.pid, tid));
     const started = performance.now();
-    for (let i = 0; i < flags.connections; i++) {
-      await expectEcho(server.port, `connection ${i}`);
-    }
+    let next = 0;
+    const client = async () => {
+      while (next < flags.connections) {
+        await expectEcho(server.port, `connection ${next++}`);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, client));
     const seconds = (performance.now() - started) / 1_000;
     await sleep(200);
     const after = tids.map((tid) => threadUsage(server.pid, tid));
@@ -127,6 +148,7 @@ async function measureSpread(
       name,
       command: `deno task ${task} --loops 2 --stats ${args.join(" ")}`.trim(),
       connections: flags.connections,
+      concurrency,
       seconds,
       loops: reports.map((report, i) => ({
         ...report,
