@@ -57,7 +57,7 @@ const { address, flags } = parseCli(Deno.args, {
     },
     stats: {
       type: "boolean",
-      description: "at exit, print each loop's accepts and wake-ups",
+      description: "print each loop's thread id, and at exit its counters",
     },
   },
 });
