@@ -10,8 +10,8 @@
  *   in flight at a time), and read each loop thread's CPU time and voluntary
  *   context switches from /proc/PID/task/TID, and its accepts from the
  *   server's exit report.
- * - Throughput: the bench's load generator (bench/loadgen.ts, closed-loop
- *   ping-pong) against `--loops 1` and `--loops 2`.
+ * - Throughput: the bench's load generator (bench/loadgen/loadgen.c, built
+ *   with gcc; closed-loop ping-pong) against `--loops 1` and `--loops 2`.
  *
  * Writes results/measure.json and prints a summary.
  *
@@ -22,7 +22,8 @@
 import { join } from "node:path";
 import { parseCli } from "../../shared/cli.ts";
 import { describeMachine, machineLine } from "../../bench/machine.ts";
-import type { LoadgenEvent } from "../../bench/results.ts";
+import { buildLoadgen } from "../../bench/gcc.ts";
+import { type LoadgenEvent, runLoadgen } from "../../bench/protocol.ts";
 import { chapterNamed } from "../../tests/chapters.ts";
 import { type RunningServer, startServer } from "../../tests/process.ts";
 import { expectEcho, sleep } from "../../tests/net.ts";
@@ -57,7 +58,6 @@ const { flags } = parseCli(Deno.args, {
 
 const chapter = chapterNamed("10-per-core");
 const HERE = import.meta.dirname!;
-const LOADGEN = join(HERE, "../../bench/loadgen.ts");
 
 /** Connections come one at a time (`concurrency` 1), so that every loop is
  * asleep when each arrives, except in the last run, which keeps 50 in flight
@@ -96,6 +96,9 @@ for (const run of SPREAD_RUNS) {
   spread.push(await measureSpread(run));
   console.log(JSON.stringify(spread.at(-1)));
 }
+// The bench's load generator, in C (bench/loadgen/loadgen.c), built with gcc.
+const tempDir = await Deno.makeTempDir({ prefix: "measure-10-" });
+const loadgen = await buildLoadgen(tempDir);
 const throughput = [];
 for (const loops of [1, 2]) {
   throughput.push(await measureThroughput(loops));
@@ -111,6 +114,7 @@ const results = {
   spread,
   throughput,
 };
+await Deno.remove(tempDir, { recursive: true });
 await Deno.mkdir(join(HERE, "results"), { recursive: true });
 await Deno.writeTextFile(
   join(HERE, "results/measure.json"),
@@ -171,9 +175,6 @@ async function measureThroughput(loops: number) {
   ]);
   try {
     const args = [
-      "run",
-      "--allow-all",
-      LOADGEN,
       `--port=${server.port}`,
       `--server-pid=${server.pid}`,
       "--phase=load",
@@ -182,20 +183,13 @@ async function measureThroughput(loops: number) {
       `--rounds=${flags.rounds}`,
       "--round-ms=2000",
     ];
-    const { stdout, success } = await new Deno.Command(Deno.execPath(), {
-      args,
-      stdout: "piped",
-      stderr: "inherit",
-    }).output();
-    if (!success) throw new Error("the load generator failed");
-    const rounds = new TextDecoder().decode(stdout).split("\n")
-      .filter((line) => line)
-      .map((line) => JSON.parse(line) as LoadgenEvent)
-      .flatMap((event) => event.event === "round" ? [event] : []);
+    const rounds: (LoadgenEvent & { event: "round" })[] = [];
+    await runLoadgen([...loadgen, ...args], (event) => {
+      if (event.event === "round") rounds.push(event);
+    }, { limitMs: 120_000 + flags.rounds * 4_000 });
     return {
       loops,
-      command:
-        `deno run --allow-all bench/loadgen.ts ${args.slice(3).join(" ")}` +
+      command: `bench/loadgen/loadgen.c --threads=1 ${args.join(" ")}` +
         ` (against deno task server --loops ${loops})`,
       roundTripsPerSecond: rounds.map((r) => r.roundTrips / r.seconds),
       serverCpuMicrosPerRoundTrip: rounds.map((r) =>
