@@ -23,6 +23,9 @@ export const SO_ERROR = 4;
 export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
 export const SO_LINGER = 13;
+/** Several sockets may bind the same address and port; the kernel spreads
+ * incoming connections across them (socket(7), Linux 3.9). */
+export const SO_REUSEPORT = 15;
 export const IPPROTO_TCP = 6;
 export const TCP_NODELAY = 1;
 /** getsockopt(IPPROTO_TCP, TCP_INFO): `struct tcp_info`, whose first byte is

@@ -40,6 +40,9 @@ export const EPOLLERR = 0x008;
 export const EPOLLHUP = 0x010;
 export const EPOLLRDHUP = 0x2000;
 export const EPOLLET = 1 << 31;
+/** Of the epoll instances watching one fd with this flag, an event wakes one
+ * or more, not all (epoll_ctl(2), Linux 4.5). EPOLL_CTL_ADD only. */
+export const EPOLLEXCLUSIVE = 1 << 28;
 
 // #region layout
 /** sizeof(struct epoll_event) on this machine. */

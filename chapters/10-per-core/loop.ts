@@ -11,31 +11,28 @@
  * @module
  */
 /// <reference lib="deno.worker" />
+import { SOCK_CLOEXEC, SOCK_NONBLOCK } from "@echo-lab/shared/constants";
 import {
   EPOLL_CTL_ADD,
   EPOLL_CTL_DEL,
   EPOLL_CTL_MOD,
+  epollCreate1,
+  epollCtl,
+  EpollEvents,
   EPOLLEXCLUSIVE,
   EPOLLHUP,
   EPOLLIN,
   EPOLLOUT,
-  SOCK_CLOEXEC,
-  SOCK_NONBLOCK,
-} from "../../shared/constants.ts";
-import {
-  epollCreate1,
-  epollCtl,
-  EpollEvents,
   epollWait,
-} from "../../shared/epoll.ts";
+} from "@echo-lab/shared/epoll";
 import {
   ECONNABORTED,
   EINVAL,
   isPeerGone,
   SyscallError,
-} from "../../shared/errno.ts";
-import { libc } from "../../shared/libc.ts";
-import { accept4, close, recv, send } from "../../shared/socket.ts";
+} from "@echo-lab/shared/errno";
+import { openLibc } from "@echo-lab/shared/libc";
+import { accept4, close, recv, send } from "@echo-lab/shared/socket";
 
 /** What the main thread gives a loop: its number, the listener to accept
  * from, and whether to watch that listener with EPOLLEXCLUSIVE. */
@@ -63,7 +60,7 @@ const NONBLOCKING = SOCK_NONBLOCK | SOCK_CLOEXEC;
 const epfd = epollCreate1();
 watchListener();
 // The thread id lets an observer find this loop in /proc/PID/task.
-self.postMessage({ ready: libc.gettid() });
+self.postMessage({ ready: gettid() });
 // #endregion
 
 // #region state
@@ -204,6 +201,11 @@ function watch(fd: number, connection: Connection, interest: number): void {
   if (connection.interest === interest) return;
   epollCtl(epfd, EPOLL_CTL_MOD, fd, interest);
   connection.interest = interest;
+}
+
+/** gettid(2): this thread's id, as /proc/PID/task names it. It cannot fail. */
+function gettid(): number {
+  return openLibc({ gettid: { parameters: [], result: "i32" } }).gettid();
 }
 
 /** close(2) also takes the socket out of this loop's epoll. */

@@ -20,13 +20,11 @@
  * @module
  */
 import { join } from "node:path";
-import { parseCli } from "../../shared/cli.ts";
-import { describeMachine, machineLine } from "../../bench/machine.ts";
-import { buildLoadgen } from "../../bench/gcc.ts";
-import { type LoadgenEvent, runLoadgen } from "../../bench/protocol.ts";
-import { chapterNamed } from "../../tests/chapters.ts";
-import { type RunningServer, startServer } from "../../tests/process.ts";
-import { expectEcho, sleep } from "../../tests/net.ts";
+import { parseCli } from "@echo-lab/shared/cli";
+import { describeMachine, machineLine } from "@echo-lab/harness/machine";
+import { chapterNamed } from "@echo-lab/harness/chapters";
+import { type RunningServer, startServer } from "@echo-lab/harness/process";
+import { expectEcho, sleep } from "@echo-lab/harness/net";
 
 const { flags } = parseCli(Deno.args, {
   usage: "deno task measure",
@@ -96,7 +94,8 @@ for (const run of SPREAD_RUNS) {
   spread.push(await measureSpread(run));
   console.log(JSON.stringify(spread.at(-1)));
 }
-// The bench's load generator, in C (bench/loadgen/loadgen.c), built with gcc.
+// The bench's load generator, in C, built with gcc. (A chapter imports no
+// code outside its folder and shared/: we run the bench's program instead.)
 const tempDir = await Deno.makeTempDir({ prefix: "measure-10-" });
 const loadgen = await buildLoadgen(tempDir);
 const throughput = [];
@@ -183,13 +182,20 @@ async function measureThroughput(loops: number) {
       `--rounds=${flags.rounds}`,
       "--round-ms=2000",
     ];
-    const rounds: (LoadgenEvent & { event: "round" })[] = [];
-    await runLoadgen([...loadgen, ...args], (event) => {
-      if (event.event === "round") rounds.push(event);
-    }, { limitMs: 120_000 + flags.rounds * 4_000 });
+    const { stdout, success } = await new Deno.Command(loadgen, {
+      args,
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    if (!success) throw new Error("the load generator failed");
+    // One JSON event per line; a "round" carries a timed round's figures.
+    const rounds = new TextDecoder().decode(stdout).split("\n")
+      .filter((line) => line)
+      .map((line) => JSON.parse(line) as Round)
+      .filter((event) => event.event === "round");
     return {
       loops,
-      command: `bench/loadgen/loadgen.c --threads=1 ${args.join(" ")}` +
+      command: `bench/loadgen/loadgen.c ${args.join(" ")}` +
         ` (against deno task server --loops ${loops})`,
       roundTripsPerSecond: rounds.map((r) => r.roundTrips / r.seconds),
       serverCpuMicrosPerRoundTrip: rounds.map((r) =>
@@ -201,6 +207,31 @@ async function measureThroughput(loops: number) {
   } finally {
     await server[Symbol.asyncDispose]();
   }
+}
+
+/** The fields of the load generator's "round" events that we keep. */
+interface Round {
+  event: string;
+  roundTrips: number;
+  seconds: number;
+  serverCpuSeconds: number | null;
+  loadgenCpuSeconds: number;
+  machineCpuSeconds: number;
+}
+
+/** Compiles bench/loadgen/loadgen.c with `gcc -O2` into `dir`; returns the
+ * program's path. */
+async function buildLoadgen(dir: string): Promise<string> {
+  const source = join(HERE, "../../bench/loadgen/loadgen.c");
+  const binary = join(dir, "loadgen");
+  const { success, stderr } = await new Deno.Command("gcc", {
+    args: ["-O2", "-pthread", "-o", binary, source],
+    stderr: "piped",
+  }).output();
+  if (!success) {
+    throw new Error(`gcc: ${new TextDecoder().decode(stderr).trim()}`);
+  }
+  return binary;
 }
 
 /** CPU seconds and voluntary context switches (each one a sleep and a

@@ -18,22 +18,27 @@
  *
  * @module
  */
-import { announceListening, fatal, parseCli } from "../../shared/cli.ts";
+import {
+  announceListening,
+  cannotListen,
+  fatal,
+  parseCli,
+} from "@echo-lab/shared/cli";
 import {
   SO_REUSEADDR,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
   SOL_SOCKET,
-} from "../../shared/constants.ts";
-import { listenOrExit } from "../../shared/listen.ts";
+} from "@echo-lab/shared/constants";
+import { listenOrExit } from "@echo-lab/shared/listen";
 import {
   bind,
   close,
   type Listener,
   setsockoptInt,
   socket,
-} from "../../shared/socket.ts";
-import { watchStopSignals } from "../../shared/stop_signal.ts";
+} from "@echo-lab/shared/socket";
+import { watchStopSignals } from "@echo-lab/shared/stop_signal";
 import type { LoopJob, LoopReport } from "./loop.ts";
 
 const { address, flags } = parseCli(Deno.args, {
@@ -123,7 +128,7 @@ function reusePortGroup(): Listener[] {
   return [first, ...rest];
 }
 
-/** Exits with `bind: EADDRINUSE` if anything listens on `at`. SO_REUSEPORT
+/** Exits, naming the port, if anything listens on `at`. SO_REUSEPORT
  * would not refuse a second copy of this server (same user, same option): it
  * would join the first one's group and quietly take half its connections.
  * A bind without the option conflicts with any listener on the port, group
@@ -138,7 +143,7 @@ function refuseIfTaken(at: typeof address): void {
     setsockoptInt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
     bind(fd, at);
   } catch (error) {
-    fatal(error);
+    cannotListen(error, at);
   } finally {
     if (fd >= 0) close(fd);
   }

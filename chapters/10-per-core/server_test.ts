@@ -7,13 +7,13 @@
  * at exit) say which thread is which loop; /proc says what each is doing.
  */
 import assert from "node:assert/strict";
-import { chapterNamed } from "../../tests/chapters.ts";
+import { chapterNamed } from "@echo-lab/harness/chapters";
 import {
   type RunningServer,
   startServer,
   threadSyscalls,
-} from "../../tests/process.ts";
-import { expectEcho, sleep, withTimeout } from "../../tests/net.ts";
+} from "@echo-lab/harness/process";
+import { expectEcho, sleep, withTimeout } from "@echo-lab/harness/net";
 
 const chapter = chapterNamed("10-per-core");
 /** epoll_wait and epoll_pwait (x86_64, then aarch64's epoll_pwait). */
