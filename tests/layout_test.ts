@@ -3,10 +3,8 @@
  * - a chapter is its folder plus `shared/`: it imports no other chapter, and
  *   reaches `shared/` by its workspace name, never by a relative path; its
  *   tasks name no path outside the chapter, except `--allow-read` on the
- *   shared folder for a chapter whose Workers load shared modules (02);
- * - `shared/` holds only what two or more users need. A user is a chapter or
- *   the bench (whose load generator drives the same epoll binding as 06: it
- *   may not import a chapter, so what it shares with one lives here).
+ *   shared folder for a chapter whose Workers load shared modules (02, 10);
+ * - `shared/` holds only what two or more chapters use.
  */
 import assert from "node:assert/strict";
 import { dirname, join, relative } from "node:path";
@@ -122,11 +120,8 @@ Deno.test("no chapter imports another chapter or reaches shared/ by a relative p
   assert.deepEqual(offenders, []);
 });
 
-Deno.test("every module in shared/ is used by at least two chapters (or a chapter and the bench)", () => {
-  const users = [
-    ...discoverChapters().map((c) => ({ name: c.name, dir: c.dir })),
-    { name: "bench", dir: join(ROOT, "bench") },
-  ].map(({ name, dir }) => ({
+Deno.test("every module in shared/ is used by at least two chapters", () => {
+  const users = discoverChapters().map(({ name, dir }) => ({
     name,
     modules: reachable(sources(dir, false)),
   }));
