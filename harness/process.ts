@@ -89,7 +89,10 @@ export async function startProcess(
       new Error(`${label} exited (${s.code}): ${stderr}`),
     )
   );
-  const timeout = options.readyTimeoutMs ?? 30_000;
+  // .ci/aarch64 raises the default: under qemu-user Deno starts many times
+  // slower.
+  const timeout = options.readyTimeoutMs ??
+    Number(Deno.env.get("ECHO_LAB_READY_TIMEOUT_MS") ?? 30_000);
   const timer = setTimeout(
     () => ready.reject(new Error(`${label}: no ready line`)),
     timeout,
