@@ -47,6 +47,10 @@ export interface ChapterFacts {
   family: Family;
   trace: TracePromise;
   sequence: Sequence;
+  /** The listing that holds the model's core loop, as `FILE:REGION`
+   * (relative to the chapter's folder, e.g. `server.ts:loop`): the README
+   * shows it early, as the lesson before the depth. */
+  loop: string;
 }
 
 /** Taking a finished connection off the listener's queue. */

@@ -53,8 +53,13 @@ const STATE_LABEL: Record<AppState, string> = {
   running: "running",
 };
 
-/** A sequence diagram of one read under `seq`, as an inline `<svg>`. */
-export function sequenceDiagram(seq: Sequence, id: string): string {
+/** A sequence diagram of one read under `seq`, as an inline `<svg>` (or,
+ * given `css`, a file of its own: see `svg`). */
+export function sequenceDiagram(
+  seq: Sequence,
+  id: string,
+  css?: string,
+): string {
   const W = 760, top = 56, rowH = 56;
   const appX = 300, kernelX = 540;
   const h = top + seq.moments.length * rowH + 60;
@@ -121,7 +126,7 @@ export function sequenceDiagram(seq: Sequence, id: string): string {
   });
   parts.push(legend(h - 22, W));
   const title = `Sequence of one read: ${seq.name}`;
-  return svg(id, W, h, title, describe(seq), parts);
+  return svg(id, W, h, title, describe(seq), parts, css);
 }
 
 /** The five models side by side, each as the application's timeline across
@@ -129,6 +134,7 @@ export function sequenceDiagram(seq: Sequence, id: string): string {
 export function fiveModelFigure(
   id: string,
   chapters: { number: string; facts: ChapterFacts }[],
+  css?: string,
 ): string {
   const models = columns(chapters);
   const gutter = 40, colW = 164, W = gutter + models.length * colW;
@@ -214,9 +220,14 @@ export function fiveModelFigure(
     "The five I/O models compared: what the application does during each phase of a read",
     desc,
     parts,
+    css,
   );
 }
 
+/** An `<svg>` for a page that styles it, or, given `css` (the page's
+ * rules for the figure), a file of its own, such as an `<img>` on GitHub: it
+ * then carries its size, that style sheet and its own background, so it
+ * reads on a light page and a dark one alike. */
 function svg(
   id: string,
   w: number,
@@ -224,10 +235,18 @@ function svg(
   title: string,
   desc: string,
   parts: string[],
+  css?: string,
 ): string {
-  return `<svg class="diagram" id="${id}" viewBox="0 0 ${w} ${h}" role="img" aria-labelledby="${id}-title ${id}-desc" xmlns="http://www.w3.org/2000/svg"><title id="${id}-title">${
+  const own = css
+    ? {
+      size: ` width="${w}" height="${h}"`,
+      head:
+        `<style>${css}</style><rect class="d-page" width="${w}" height="${h}"/>`,
+    }
+    : { size: "", head: "" };
+  return `<svg class="diagram" id="${id}"${own.size} viewBox="0 0 ${w} ${h}" role="img" aria-labelledby="${id}-title ${id}-desc" xmlns="http://www.w3.org/2000/svg"><title id="${id}-title">${
     escapeHtml(title)
-  }</title><desc id="${id}-desc">${escapeHtml(desc)}</desc>${
+  }</title><desc id="${id}-desc">${escapeHtml(desc)}</desc>${own.head}${
     parts.join("")
   }</svg>`;
 }

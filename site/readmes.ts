@@ -1,8 +1,10 @@
 /**
  * `deno task readmes`: rewrites the generated parts of every README:
  * listings from their source regions (listings.ts), figures from
- * bench/results/latest.json (figures.ts). Run it after changing a region or
- * after a bench run that wrote bench/results.
+ * bench/results/latest.json (figures.ts), and the diagrams the READMEs show
+ * as SVG files in site/figures/ (figure_files.ts). Run it after changing a
+ * region, a chapter's facts or the diagrams, or after a bench run that wrote
+ * bench/results.
  *
  * `deno task readmes --check` changes nothing and exits 1 naming each stale
  * part, as `file:line: what`. Either way a figure the results lack stops it
@@ -14,6 +16,12 @@ import { posix } from "node:path";
 import { parseResults } from "../bench/results.ts";
 import type { BenchResults } from "../bench/results.ts";
 import { markdownFiles, readText, ROOT } from "./content.ts";
+import {
+  figureChapters,
+  figureFiles,
+  staleFigureFiles,
+  writeFigureFiles,
+} from "./figure_files.ts";
 import { refreshFigures, staleFigures } from "./figures.ts";
 import { refreshListings, staleListings } from "./listings.ts";
 
@@ -83,11 +91,17 @@ export async function refreshReadmes(
 
 if (import.meta.main) {
   try {
+    const diagrams = figureFiles(await figureChapters());
     if (Deno.args.includes("--check")) {
       const results = latestResults();
-      const stale = markdownFiles().flatMap((source) =>
-        staleParts(readText(source)!, source, results)
-      );
+      const stale = [
+        ...markdownFiles().flatMap((source) =>
+          staleParts(readText(source)!, source, results)
+        ),
+        ...staleFigureFiles(diagrams).map((path) =>
+          `${path}: differs from what site/diagrams.ts draws`
+        ),
+      ];
       for (const line of stale) console.error(line);
       if (stale.length > 0) {
         console.error(
@@ -96,7 +110,10 @@ if (import.meta.main) {
         Deno.exit(1);
       }
     } else {
-      const written = await refreshReadmes();
+      const written = [
+        ...await refreshReadmes(),
+        ...writeFigureFiles(diagrams),
+      ];
       for (const source of written) console.log(`refreshed ${source}`);
       console.log(`${written.length} file(s) refreshed`);
     }

@@ -1,12 +1,20 @@
 /**
  * The generated parts of the READMEs are current: every listing equals its
  * region today, every bench figure equals what bench/results/latest.json
- * says, and the TypeScript blocks that are not listings type-check.
+ * says, the diagram files are what the site's generator draws, and the
+ * TypeScript blocks that are not listings type-check.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { markdownFiles, readText, ROOT } from "./content.ts";
 import { fences } from "./fences.ts";
+import {
+  diagramCss,
+  figureChapters,
+  figureFiles,
+  FIVE_MODELS,
+  staleFigureFiles,
+} from "./figure_files.ts";
 import { includeOf, refreshListings, staleListings } from "./listings.ts";
 import { latestResults, staleParts } from "./readmes.ts";
 import { extractRegion } from "./regions.ts";
@@ -69,4 +77,33 @@ Deno.test("TypeScript in the READMEs that is not a listing type-checks", async (
   } finally {
     Deno.removeSync(file);
   }
+});
+
+Deno.test("the diagrams in site/figures are what site/diagrams.ts draws (else run `deno task readmes`)", async () => {
+  const files = figureFiles(await figureChapters());
+  assert(files.has(FIVE_MODELS), "no five-model figure generated");
+  assert.deepEqual(
+    staleFigureFiles(files),
+    [],
+    "stale figure files: run `deno task readmes`",
+  );
+  // The check can fail: a figure drawn differently is reported by path.
+  const changed = new Map(files).set(FIVE_MODELS, "<svg/>\n");
+  assert.deepEqual(staleFigureFiles(changed), [FIVE_MODELS]);
+});
+
+Deno.test("a figure file carries the site's colours, light and dark, and a background", () => {
+  const css = diagramCss(readText("site/assets/style.css")!);
+  for (
+    const want of [
+      ":root{",
+      "--d-blocked:",
+      "prefers-color-scheme: dark",
+      ".d-app.d-blocked{",
+      ".d-page{",
+    ]
+  ) {
+    assert(css.includes(want), `the figure's CSS lacks ${want}`);
+  }
+  assert(!/[{}]\s*[{}]/.test(css.replace(/\}\}/g, "")), "an empty rule");
 });

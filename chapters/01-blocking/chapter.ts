@@ -12,6 +12,7 @@ import {
 import { blockingRead } from "@echo-lab/harness/sequence";
 
 export const facts: ChapterFacts = {
+  loop: "server.ts:accept",
   family: "blocking",
   trace: {
     claim:

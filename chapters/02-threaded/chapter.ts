@@ -8,6 +8,7 @@ import { ACCEPTS, type ChapterFacts } from "@echo-lab/harness/facts";
 import { blockingRead } from "@echo-lab/harness/sequence";
 
 export const facts: ChapterFacts = {
+  loop: "server.ts:accept",
   family: "blocking",
   trace: {
     claim:

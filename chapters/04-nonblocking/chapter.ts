@@ -8,6 +8,7 @@ import { type ChapterFacts, READINESS_WAITS } from "@echo-lab/harness/facts";
 import { copyAndReturn } from "@echo-lab/harness/sequence";
 
 export const facts: ChapterFacts = {
+  loop: "server.ts:loop",
   family: "non-blocking",
   trace: {
     claim:

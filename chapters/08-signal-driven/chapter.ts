@@ -8,6 +8,7 @@ import { ACCEPTS, type ChapterFacts } from "@echo-lab/harness/facts";
 import { copyAndReturn } from "@echo-lab/harness/sequence";
 
 export const facts: ChapterFacts = {
+  loop: "server.ts:loop",
   family: "signal-driven",
   trace: {
     claim: "SIGIO reaches the server, and accept and recv never sleep",

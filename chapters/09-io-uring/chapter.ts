@@ -7,6 +7,7 @@
 import { ACCEPTS, type ChapterFacts } from "@echo-lab/harness/facts";
 
 export const facts: ChapterFacts = {
+  loop: "server.ts:loop",
   family: "asynchronous",
   trace: {
     claim:
