@@ -14,6 +14,9 @@ import { kindOf, loadChapters, ROOT } from "./content.ts";
 import { chapterPage } from "./layout.ts";
 import {
   chapterPageFor,
+  CLOSING,
+  CLOSING_PAGE,
+  closingPage,
   comparePage,
   filePage,
   homePage,
@@ -46,6 +49,7 @@ export async function buildSite(outDir: string = DIST): Promise<BuildReport> {
   for (const c of chapters) {
     if (c.readme) targets.set(c.readme, chapterPage(c.slug));
   }
+  targets.set(CLOSING, CLOSING_PAGE);
 
   const site: SiteContext = {
     chapters,
@@ -72,6 +76,7 @@ export async function buildSite(outDir: string = DIST): Promise<BuildReport> {
   const pages: Page[] = [
     homePage(site),
     ...chapters.map((_, i) => chapterPageFor(site, i)),
+    closingPage(site),
     comparePage(site),
   ];
   // Source and document pages, including those their own links discover.

@@ -18,7 +18,8 @@ export interface Shell {
   /** HTML inside `<main>`. */
   main: string;
   chapters: Chapter[];
-  /** Which nav entry is this page: a chapter slug, `index` or `compare`. */
+  /** Which nav entry is this page: a chapter slug, `index`, `choosing` or
+   * `compare`. */
   current?: string;
   /** Sections of the current chapter, listed under it in the nav. */
   toc?: Heading[];
@@ -35,17 +36,19 @@ export function renderShell(shell: Shell): string {
   const current = (key: string) =>
     shell.current === key ? ' aria-current="page"' : "";
   const toc = shell.toc?.filter((h) => h.depth === 2) ?? [];
-  const chapterItems = shell.chapters.map((c) => {
-    const sub = shell.current === c.slug && toc.length
+  // The current page's sections, listed under its nav entry.
+  const sections = (key: string) =>
+    shell.current === key && toc.length
       ? `<ol class="toc">${
         toc.map((h) => `<li><a href="#${h.id}">${escapeHtml(h.text)}</a></li>`)
           .join("")
       }</ol>`
       : "";
-    return `<li><a href="${url(chapterPage(c.slug))}"${current(c.slug)}>${
+  const chapterItems = shell.chapters.map((c) =>
+    `<li><a href="${url(chapterPage(c.slug))}"${current(c.slug)}>${
       escapeHtml(chapterTitle(c))
-    }</a>${sub}</li>`;
-  }).join("");
+    }</a>${sections(c.slug)}</li>`
+  ).join("");
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -85,6 +88,9 @@ ${shell.main}
     current("index")
   }>Home: the I/O models</a></li>
     ${chapterItems}
+    <li><a href="${url("choosing-a-model.html")}"${
+    current("choosing")
+  }>Choosing a model</a>${sections("choosing")}</li>
     <li><a href="${url("compare.html")}"${
     current("compare")
   }>Compare: results side by side</a></li>

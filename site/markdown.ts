@@ -19,6 +19,11 @@
  * Relative links and images are resolved against the markdown file's folder
  * and mapped to site pages by the caller.
  *
+ * A chapter's final `## Going deeper` section (Deno internals, errno details,
+ * methodology: the depth after the lesson) is rendered collapsed, as a
+ * `<details class="deeper">` whose summary is the heading; it runs to the
+ * next `#` or `##` heading or the end of the page.
+ *
  * @module
  */
 import { posix } from "node:path";
@@ -50,8 +55,13 @@ export interface RenderContext {
   /** HTML to place right after the page's title (its first `#` heading). */
   afterTitle?: string;
   /** HTML to place right before the first section (the first `##`
-   * heading), i.e. after the introduction. */
+   * heading), i.e. after the introduction, or where the markdown shows the
+   * image `figureImage`. */
   beforeFirstSection?: string;
+  /** Repository path of an image that is a committed copy of
+   * `beforeFirstSection`'s figure (`site/figures/read-01-blocking.svg`):
+   * where the markdown shows it, the page draws the figure itself. */
+  figureImage?: string;
 }
 
 /** The rendered page body and what was found while rendering it. */
@@ -68,6 +78,9 @@ export interface Rendered {
 
 const DIRECTIVE = /^\{\{#([\w-]+)(?:\s+([^}]*))?\}\}$/;
 
+/** The heading of the section a page shows collapsed. */
+const DEEPER = /^going deeper$/i;
+
 /** Renders `markdown` (without front matter). */
 export function renderMarkdown(markdown: string, ctx: RenderContext): Rendered {
   const headings: Heading[] = [];
@@ -76,6 +89,8 @@ export function renderMarkdown(markdown: string, ctx: RenderContext): Rendered {
   const ids = new Set<string>();
   const dir = posix.dirname(ctx.source);
   const placed = { afterTitle: false, beforeFirstSection: false };
+  // Whether a collapsed "Going deeper" section is open and must be closed.
+  let deeper = false;
 
   const marked = new Marked({ gfm: true });
   marked.use({
@@ -109,18 +124,26 @@ export function renderMarkdown(markdown: string, ctx: RenderContext): Rendered {
         const anchor = depth === 1
           ? ""
           : `<a class="anchor" href="#${id}" aria-hidden="true" tabindex="-1">#</a>`;
-        const heading = `<h${depth} id="${id}">${anchor}${inner}</h${depth}>`;
+        let heading = `<h${depth} id="${id}">${anchor}${inner}</h${depth}>`;
+        // A section ends where the next one of its rank or higher starts.
+        const close = deeper && depth <= 2 ? "</div></details>\n" : "";
+        if (close) deeper = false;
+        if (depth === 2 && DEEPER.test(text)) {
+          deeper = true;
+          heading =
+            `<details class="deeper"><summary>${heading}<span class="deeper-note">The depth behind the lesson, for a second reading. Open it.</span></summary><div class="deeper-body">`;
+        }
         if (depth === 1 && ctx.afterTitle && !placed.afterTitle) {
           placed.afterTitle = true;
-          return `${heading}${ctx.afterTitle}\n`;
+          return `${close}${heading}${ctx.afterTitle}\n`;
         }
         if (
           depth === 2 && ctx.beforeFirstSection && !placed.beforeFirstSection
         ) {
           placed.beforeFirstSection = true;
-          return `${ctx.beforeFirstSection}\n${heading}\n`;
+          return `${close}${ctx.beforeFirstSection}\n${heading}\n`;
         }
-        return `${heading}\n`;
+        return `${close}${heading}\n`;
       },
       code({ text, lang = "" }) {
         const [fence] = fences(`\`\`\`${lang}\n${text}\n\`\`\`\n`);
@@ -149,6 +172,21 @@ export function renderMarkdown(markdown: string, ctx: RenderContext): Rendered {
         const attrs = external ? ' rel="noopener" class="external"' : "";
         const t = title ? ` title="${escapeHtml(title)}"` : "";
         return `<a href="${escapeHtml(target)}"${t}${attrs}>${inner}</a>`;
+      },
+      paragraph(token) {
+        // The committed copy of the page's figure, alone in its paragraph:
+        // the page draws the figure itself there.
+        const [only] = token.tokens;
+        if (
+          token.tokens.length === 1 && only.type === "image" &&
+          ctx.figureImage && ctx.beforeFirstSection &&
+          !placed.beforeFirstSection &&
+          repoPathOf(only.href) === ctx.figureImage
+        ) {
+          placed.beforeFirstSection = true;
+          return `${ctx.beforeFirstSection}\n`;
+        }
+        return Renderer.prototype.paragraph.call(this, token);
       },
       table(token) {
         // A table as wide as its columns need scrolls inside its own box,
@@ -179,14 +217,19 @@ export function renderMarkdown(markdown: string, ctx: RenderContext): Rendered {
     // Absolute URLs, anchors, and links to the site's own pages stay as
     // they are.
     if (/^[a-z][\w+.-]*:|^#|\.html(#|$)/i.test(href)) return href;
-    const [path, hash] = href.split("#");
-    const repoPath = posix.normalize(posix.join(dir, decodeURI(path)))
-      .replace(/\/$/, "");
+    const hash = href.split("#")[1];
+    const repoPath = repoPathOf(href);
     if (repoPath.startsWith("..")) return null;
     const target = ctx.resolve(repoPath, as);
     if (target === null) return null;
     const url = relativeUrl(ctx.page, target);
     return hash === undefined ? url : `${url}#${hash}`;
+  }
+
+  /** The repository path a relative href points at. */
+  function repoPathOf(href: string): string {
+    const path = href.split("#")[0];
+    return posix.normalize(posix.join(dir, decodeURI(path))).replace(/\/$/, "");
   }
 
   function expand(name: string, arg: string): string {
@@ -220,7 +263,8 @@ export function renderMarkdown(markdown: string, ctx: RenderContext): Rendered {
     );
   }
 
-  const html = marked.parse(markdown, { async: false });
+  const html = marked.parse(markdown, { async: false }) +
+    (deeper ? "</div></details>\n" : "");
   return { html, headings, listings, broken, placed };
 }
 

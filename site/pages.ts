@@ -7,6 +7,7 @@
 import { posix } from "node:path";
 import { type Chapter, chapterTitle, readText } from "./content.ts";
 import { fiveModelFigure, sequenceDiagram } from "./diagrams.ts";
+import { readFigure } from "./figure_files.ts";
 import { highlight } from "./highlight.ts";
 import { markup, raw, relativeUrl, type SafeHtml } from "./html.ts";
 import { chapterPage, renderShell } from "./layout.ts";
@@ -115,6 +116,7 @@ export function chapterPageFor(site: SiteContext, index: number): Page {
       resolve: site.resolve,
       afterTitle: facts.value,
       beforeFirstSection: diagram.value,
+      figureImage: readFigure(chapter),
     })
     : null;
   const sections = [
@@ -151,7 +153,7 @@ export function chapterPageFor(site: SiteContext, index: number): Page {
     }${
       next
         ? link("next", chapterPage(next.slug), "Next", chapterTitle(next))
-        : link("next", "compare.html", "Next", "Compare the models")
+        : link("next", CLOSING_PAGE, "Next", CLOSING_TITLE)
     }</nav>`;
 
   return {
@@ -167,6 +169,48 @@ export function chapterPageFor(site: SiteContext, index: number): Page {
       chapters: site.chapters,
       current: chapter.slug,
       toc,
+    }),
+  };
+}
+
+/** The closing page's Markdown, its site path and its title. */
+export const CLOSING = "chapters/choosing-a-model.md";
+export const CLOSING_PAGE = "choosing-a-model.html";
+export const CLOSING_TITLE = "Choosing a model";
+
+/** The closing page, after the last chapter: every model side by side, the
+ * real servers built on each, and when to choose it. */
+export function closingPage(site: SiteContext): Page {
+  const path = CLOSING_PAGE;
+  const rendered = renderMarkdown(readText(CLOSING) ?? "", {
+    source: CLOSING,
+    page: path,
+    resolve: site.resolve,
+  });
+  const last = site.chapters.at(-1);
+  const link = (rel: string, target: string, label: string, title: string) =>
+    markup`<a rel="${rel}" href="${
+      relativeUrl(path, target)
+    }"><span>${label}</span>${title}</a>`;
+  const pager = markup`<nav class="pager" aria-label="Previous and next page">${
+    last
+      ? link("prev", chapterPage(last.slug), "Previous", chapterTitle(last))
+      : link("prev", "index.html", "Back to", "Home: the I/O models")
+  }${link("next", "compare.html", "Next", "Compare the models")}</nav>`;
+  return {
+    path,
+    rendered,
+    source: CLOSING,
+    search: sectionsOf(rendered.html, CLOSING_TITLE, path),
+    html: renderShell({
+      page: path,
+      title: `${CLOSING_TITLE} · echo-lab`,
+      description:
+        "Every I/O model side by side, the real servers built on each, and when each is the right choice.",
+      main: `<article class="prose">${rendered.html}</article>\n${pager}`,
+      chapters: site.chapters,
+      current: "choosing",
+      toc: rendered.headings,
     }),
   };
 }

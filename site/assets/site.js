@@ -32,6 +32,18 @@
     });
   }
 
+  // A link into a collapsed section ("Going deeper") opens it first.
+  const reveal = () => {
+    const id = decodeURIComponent(location.hash.slice(1));
+    const target = id && document.getElementById(id);
+    const details = target && target.closest("details:not([open])");
+    if (!details) return;
+    details.open = true;
+    target.scrollIntoView();
+  };
+  addEventListener("hashchange", reveal);
+  reveal();
+
   // Search: the index was built with the site (search-index.js).
   const input = document.getElementById("search-input");
   const list = document.getElementById("search-results");
