@@ -113,6 +113,35 @@ Deno.test("the site builds and every page holds together", async (t) => {
       );
     });
 
+    await t.step(
+      "the closing page follows the last chapter and is in the nav",
+      () => {
+        const closing = html.get("choosing-a-model.html");
+        assert.ok(closing, "no choosing-a-model.html");
+        assert.match(
+          closing,
+          /<h1 id="choosing-a-model">Choosing a model<\/h1>/,
+        );
+        const last = discoverChapters().at(-1)!.name;
+        assert.match(
+          html.get(`chapters/${last}.html`)!,
+          /<a rel="next" href="\.\.\/choosing-a-model\.html">/,
+          `${last}'s "next" is not the closing page`,
+        );
+        assert.match(
+          closing,
+          new RegExp(`<a rel="prev" href="chapters/${last}\\.html">`),
+        );
+        for (const [page, text] of html) {
+          assert.match(
+            text,
+            /<nav class="side"[\s\S]*choosing-a-model\.html/,
+            `${page}: not in the nav`,
+          );
+        }
+      },
+    );
+
     await t.step("search covers every chapter", () => {
       const index = Deno.readTextFileSync(join(outDir, "search-index.js"));
       for (const chapter of discoverChapters()) {
@@ -141,4 +170,48 @@ Deno.test("a listing of a missing region or file stops the build", () => {
     () => renderMarkdown("```\n{{#include gone.ts:accept}}\n```\n", ctx),
     /README\.md: include=gone\.ts:accept: no file chapters\/07-async\/gone\.ts/,
   );
+});
+
+Deno.test("a final 'Going deeper' section is rendered collapsed, to the next section or the end", () => {
+  const ctx = {
+    source: "chapters/07-async/README.md",
+    page: "chapters/07-async.html",
+    resolve: () => null,
+  };
+  const { html, headings } = renderMarkdown(
+    "# T\n\n## Run it\n\ntext\n\n## Going deeper\n\ndepth\n\n### More\n\nmore\n",
+    ctx,
+  );
+  assert.match(
+    html,
+    /<details class="deeper"><summary><h2 id="going-deeper">.*Going deeper<\/h2>.*<\/summary><div class="deeper-body">\s*<p>depth<\/p>\s*<h3 id="more">.*<p>more<\/p>\s*<\/div><\/details>\s*$/s,
+  );
+  assert.ok(headings.some((h) => h.id === "going-deeper"), "not in the toc");
+  // Not the last section: it closes where the next one starts.
+  const middle = renderMarkdown(
+    "## Going deeper\n\ndepth\n\n## After\n\nafter\n",
+    ctx,
+  ).html;
+  assert.match(middle, /<p>depth<\/p>\s*<\/div><\/details>\s*<h2 id="after">/);
+  assert.equal(middle.match(/<\/details>/g)?.length, 1);
+});
+
+Deno.test("a README's copy of its figure is drawn inline by the page, once", () => {
+  const ctx = {
+    source: "chapters/01-blocking/README.md",
+    page: "chapters/01-blocking.html",
+    resolve: (path: string) => `files/${path}`,
+    beforeFirstSection: "<figure>drawn</figure>",
+    figureImage: "site/figures/read-01-blocking.svg",
+  };
+  const shown = renderMarkdown(
+    "# T\n\n![one read](../../site/figures/read-01-blocking.svg)\n\nintro\n\n## Run it\n",
+    ctx,
+  );
+  assert.equal(shown.html.match(/<figure>drawn<\/figure>/g)?.length, 1);
+  assert.doesNotMatch(shown.html, /<img/);
+  assert.ok(shown.placed.beforeFirstSection);
+  // Without the image, the figure goes before the first section.
+  const plain = renderMarkdown("# T\n\nintro\n\n## Run it\n", ctx).html;
+  assert.match(plain, /<figure>drawn<\/figure>\s*<h2 id="run-it">/);
 });
