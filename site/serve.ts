@@ -1,7 +1,8 @@
 /**
  * `deno task start`: builds the site, then serves `site/dist/` on
  * http://127.0.0.1:8000 (`--port P` for another port, 0 for any free one).
- * Loopback only: the site is for the person at this machine.
+ * Loopback only: the site is for the person at this machine. Ctrl-C (or
+ * SIGTERM) stops serving and exits 0, like a chapter's server.
  *
  * @module
  */
@@ -65,7 +66,20 @@ if (import.meta.main) {
     }
     const started = performance.now();
     logBuild(await buildSite(), started);
-    serveSite(DIST, port, (url) => console.log(`serving the site on ${url}`));
+    // Listening for Ctrl-C before the address is printed: a reader (or a
+    // test) may press it as soon as it appears.
+    const stop = Promise.withResolvers<void>();
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      Deno.addSignalListener(signal, () => stop.resolve());
+    }
+    const server = serveSite(
+      DIST,
+      port,
+      (url) => console.log(`serving the site on ${url}`),
+    );
+    await stop.promise;
+    await server.shutdown();
+    Deno.exit(0);
   } catch (error) {
     fatal(
       error instanceof Deno.errors.AddrInUse
