@@ -207,7 +207,7 @@ export function closingPage(site: SiteContext): Page {
       title: `${CLOSING_TITLE} · echo-lab`,
       description:
         "Every I/O model side by side, the real servers built on each, and when each is the right choice.",
-      main: `<article class="prose">${rendered.html}</article>\n${pager}`,
+      main: `<article class="prose wide">${rendered.html}</article>\n${pager}`,
       chapters: site.chapters,
       current: "choosing",
       toc: rendered.headings,
