@@ -8,6 +8,7 @@ import { ACCEPTS, type ChapterFacts } from "@echo-lab/harness/facts";
 import { readinessRead } from "@echo-lab/harness/sequence";
 
 export const facts: ChapterFacts = {
+  loop: "loop.ts:loop",
   family: "I/O multiplexing",
   trace: {
     claim:
