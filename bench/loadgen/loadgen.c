@@ -782,10 +782,12 @@ static void probe(void) {
   }
   /* The server's CPU while every open connection stays quiet for a round's
    * length: about 0 for a model that sleeps until the kernel has news, a
-   * whole core for one that polls. Not after a stop: the server may still be
-   * busy with what was abandoned. */
+   * whole core for one that polls. After a failed step too (01 serving one
+   * client with nine more waiting in its backlog is exactly the idle state
+   * to measure), but not after a stop: the server may still be busy with
+   * what was abandoned. */
   struct usage u0, u1;
-  int idle = opt.server_pid && live() > 0 && !atomic_load(&stopped) && !failure &&
+  int idle = opt.server_pid && live() > 0 && !atomic_load(&stopped) &&
              tree_usage(opt.server_pid, &u0) == 0;
   int64_t started = now_ns();
   if (idle) run(phase_pause, 0, started + opt.round_ms * 1000000LL, 0);
