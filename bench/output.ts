@@ -79,7 +79,11 @@ export async function writeResults(
     (merged === run
       ? ""
       : ` (merged: ${kept} servers kept from earlier runs)`) +
-    (resolve(dir) === RESULTS_DIR ? `\n${await refreshFigures(merged)}` : "");
+    (resolve(dir) === RESULTS_DIR
+      // From the file as written (its numbers are rounded), so the READMEs
+      // agree with what `deno task readmes --check` will read back.
+      ? `\n${await refreshFigures(parseResults(await Deno.readTextFile(file)))}`
+      : "");
 }
 
 /** The READMEs' figures rendered from the results just written; a figure
