@@ -1,7 +1,8 @@
 #!/bin/bash
 # CPU used by the per-connection server over 5 s while 20 clients sit idle
 # (each sent one line and got its echo), in clock ticks (10 ms each, user +
-# system, fields 14 and 15 of /proc/PID/stat). Three runs, port 7201.
+# system, fields 14 and 15 of /proc/PID/stat). Three runs, port 7201. Also
+# lists the server's threads by name before the clients come and after.
 # Run with bash from chapters/02-threaded; results in
 # measurements/idle_ticks.txt.
 set -eo pipefail
@@ -10,10 +11,14 @@ echo "# command: bash measurements/idle_ticks.sh"
 deno task server --port 7201 2>/dev/null &
 server=$!
 until (: </dev/tcp/127.0.0.1/7201) 2>/dev/null; do sleep 0.2; done
+PID=$(pgrep -P $server)
+echo "# threads before the clients:"
+cat /proc/$PID/task/*/comm | sort | uniq -c
 for i in $(seq 20); do
   exec {fd}<>/dev/tcp/127.0.0.1/7201; echo hi >&$fd; head -c 3 <&$fd >/dev/null
 done
-PID=$(pgrep -P $server)
+echo "# threads with 20 clients:"
+cat /proc/$PID/task/*/comm | sed 's/-[0-9]*$/-N/' | sort | uniq -c
 sleep 1 # let the Workers settle into recv
 for run in 1 2 3; do
   a=$(awk '{print $14 + $15}' /proc/$PID/stat); sleep 5
