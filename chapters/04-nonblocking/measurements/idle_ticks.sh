@@ -16,6 +16,6 @@ for run in 1 2 3 4 5; do
   echo "run $run: $((b - a)) of 100 clock ticks in 1 s"
 done
 sleep 2
-awk '{print "after 7 s: user", $14, "system", $15}' /proc/$pid/stat
+awk '{print "7 s after listening: user", $14, "system", $15}' /proc/$pid/stat
 echo "# load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 kill $pid; wait
