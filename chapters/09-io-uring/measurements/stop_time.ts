@@ -17,7 +17,9 @@ import { startServer } from "@echo-lab/harness/process";
 const RUNS = 5, PAYLOAD = 8 * 1024 * 1024;
 const chapter = chapterNamed("09-io-uring");
 
-console.log(`# ${machineLine(await describeMachine(), new Date().toISOString())}`);
+console.log(
+  `# ${machineLine(await describeMachine(), new Date().toISOString())}`,
+);
 console.log(`# load: ${Deno.readTextFileSync("/proc/loadavg").trim()}`);
 console.log(
   "# command: deno run --allow-all chapters/09-io-uring/measurements/stop_time.ts",
