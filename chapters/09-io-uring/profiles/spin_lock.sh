@@ -4,8 +4,8 @@
 # load generator (closed loop, 8 rounds of 1 s), and `perf record -g` samples
 # it for 5 s in the middle of the load. Prints, per server, the share of
 # samples by binary and the kernel's socket-lock slow path and interrupt
-# return. Run with bash from chapters/09-io-uring, as root; results in
-# profiles/spin_lock.txt.
+# return (a symbol absent from the list had no sample). Run with bash from
+# chapters/09-io-uring, as root; results in profiles/spin_lock.txt.
 set -eo pipefail
 echo "# $(date -u +%F), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -sr), $(nproc) cores, deno $(deno -v | cut -d' ' -f2), $(perf --version), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# command: bash profiles/spin_lock.sh"
@@ -28,10 +28,6 @@ for chapter in 09-io-uring 06-epoll; do
   echo "# the socket-lock slow path and the return from interrupts (--sort sym):"
   perf report -i "$dir/perf.data" --stdio --no-children --sort sym -g none 2>/dev/null |
     grep -e __pv_queued_spin_lock_slowpath -e irqentry_exit_to_user_mode || true
-  echo "# who takes that lock: callers of the slow path, 5 % and up (-G, --percent-limit 5):"
-  perf report -i "$dir/perf.data" --stdio --no-children -G --percent-limit 5 \
-    --symbols=__pv_queued_spin_lock_slowpath -g caller,5 2>/dev/null |
-    grep -v '^#' | grep -v '^$' | head -30 || true
   kill -INT $server; wait $server
   rm -f /tmp/perf-$server.map
 done
