@@ -17,8 +17,8 @@ echo "hello, busy loop" | deno task client --port 7203 2>/dev/null
 # server, and strace exits with it.
 kill -INT "$(pgrep -P $!)"; wait
 echo "# $(grep -ac 'accept4(' "$log") accept4 calls in all; the excerpt, pids cut:"
-# The connection is the first accept4 that returned a descriptor, after the
-# test connection that waited for `listening`: take the last such one.
+# The client's connection is the last accept4 that returned a descriptor (the
+# one before it was the readiness probe); the log has binary bytes, hence -a.
 fd=$(grep -ao 'SOCK_NONBLOCK) = [0-9][0-9]*$' "$log" | tail -1 | grep -o '[0-9]*$')
 first=$(grep -an "SOCK_NONBLOCK) = $fd\$" "$log" | tail -1 | cut -d: -f1)
 last=$(grep -an "^[0-9]* *close($fd)" "$log" | tail -1 | cut -d: -f1)
