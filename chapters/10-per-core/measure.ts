@@ -13,7 +13,8 @@
  * - Throughput: the bench's load generator (bench/loadgen/loadgen.c, built
  *   with gcc; closed-loop ping-pong) against `--loops 1` and `--loops 2`.
  *
- * Writes results/measure.json and prints a summary.
+ * Writes results/measure.json and the figure drawn from it,
+ * results/accept_spread.svg, and prints a summary.
  *
  * Run: deno task measure [--connections N] [--load-connections N]
  *
@@ -25,6 +26,7 @@ import { describeMachine, machineLine } from "@echo-lab/harness/machine";
 import { chapterNamed } from "@echo-lab/harness/chapters";
 import { type RunningServer, startServer } from "@echo-lab/harness/process";
 import { expectEcho, sleep } from "@echo-lab/harness/net";
+import { writeSpreadChart } from "./spread_chart.ts";
 
 const { flags } = parseCli(Deno.args, {
   usage: "deno task measure",
@@ -119,6 +121,7 @@ await Deno.writeTextFile(
   join(HERE, "results/measure.json"),
   JSON.stringify(results, null, 1) + "\n",
 );
+console.log(`wrote results/measure.json and ${writeSpreadChart(HERE)}`);
 
 /** One spread run: 2 loops, `--connections` connections, `concurrency` of
  * them in flight at a time. */
