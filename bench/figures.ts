@@ -12,7 +12,8 @@
  * - METRIC is a key of `METRICS` below, e.g. `06-epoll/rss-per-connection`,
  *   `04-nonblocking/rt/s@100x64`.
  *
- * `A ÷ B` is the ratio of two figures, to 2 digits (`6.3` times), `A − B`
+ * `A ÷ B` is the ratio of two figures, to 3 digits (`1.02`, `6.32` times):
+ * enough to tell 0.95 from 1 when a target is a ratio; `A − B` is
  * their difference in the units of A, and `machine` is the date
  * and machine of the run every figure comes from, for the sentence that
  * names it beside `deno task bench` and bench/results/latest.json.
@@ -186,7 +187,9 @@ export function figure(results: BenchResults, name: string): string {
   if (pair) {
     const [a, b] = [pair[1], pair[3]].map((part) => figureValue(results, part));
     if (pair[2] === "÷") {
-      return Number((a / b).toPrecision(2)).toLocaleString("en-US");
+      return Number((a / b).toPrecision(3)).toLocaleString("en-US", {
+        maximumFractionDigits: 3,
+      });
     }
     return METRICS[parseName(pair[1]).metric].format(a - b);
   }
