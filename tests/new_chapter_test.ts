@@ -111,7 +111,8 @@ console.log(JSON.stringify({
         const page = Deno.readTextFileSync(join(dist, `chapters/${NAME}.html`));
         assert.match(page, /<svg class="diagram" id="seq-99-throwaway"/);
         const home = Deno.readTextFileSync(join(dist, "index.html"));
-        assert.match(home, /chapters 05 06 07 99</);
+        // A copy of 07: listed with 07 in the same column of the figure.
+        assert.match(home, /chapters (?:\d\d )*07 (?:\d\d )*99</);
         assert.ok(home.includes(`chapters/${NAME}.html`));
       },
     );
