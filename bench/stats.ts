@@ -70,3 +70,23 @@ export function summarize(
   };
 }
 // #endregion
+
+/** The ratio of two servers' figures measured in the same rounds: round i of
+ * `a` over round i of `b`, so the slow drift of a shared machine divides out.
+ * Its spread is the lowest and highest round's ratio; a spread that holds 1
+ * says the two are level on this machine.
+ *
+ * @example
+ * ```ts
+ * import { pairedRatio } from "./stats.ts";
+ * pairedRatio([110, 90, 100], [100, 100, 100]); // { median: 1, min: 0.9, max: 1.1 }
+ * ```
+ */
+export function pairedRatio(a: number[], b: number[]): Spread {
+  if (a.length !== b.length) {
+    throw new Error(
+      `pairedRatio: ${a.length} rounds against ${b.length}; ratios pair rounds`,
+    );
+  }
+  return spread(a.map((value, i) => value / b[i]));
+}
