@@ -21,6 +21,7 @@ import {
 } from "./exercise.ts";
 import type { Status } from "./progress.ts";
 import { answerRegions, stubOf } from "./stub.ts";
+import { fixitProgress } from "@echo-lab/fixit/progress";
 
 const [command, ...args] = Deno.args;
 const commands: Record<string, (args: string[]) => Promise<number>> = {
@@ -61,6 +62,7 @@ async function learn(args: string[]): Promise<number> {
 }
 
 async function showProgress(): Promise<void> {
+  console.log(await fixitProgress());
   // The checks load the FFI bindings: only `learn` and `exercise` need them.
   const { progressLine, statusOf } = await import("./progress.ts");
   const all = discoverExercises();

@@ -92,7 +92,7 @@ Checking it...`);
     return 1;
   }
   Deno.writeTextFileSync(passedFile(fixit), `${await fingerprint(fixit)}\n`);
-  console.log(`fixed! Real code shipped this bug:`);
+  console.log("fixed! Where this bug was shipped, and why it bites:");
   for (const { what, url } of fixit.cite) console.log(`  ${what}\n    ${url}`);
   return 0;
 }
