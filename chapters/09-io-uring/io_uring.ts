@@ -44,6 +44,7 @@ import {
   check,
   EAGAIN,
   EBUSY,
+  EPERM,
   SyscallError,
 } from "@echo-lab/shared/errno";
 
@@ -79,6 +80,8 @@ const libc = openLibc({
     result: "pointer",
   },
   munmap: { parameters: ["pointer", "usize"], result: "i32" },
+  // prctl(2) is variadic; PR_GET_SECCOMP reads no argument past the option.
+  prctl: { parameters: ["i32"], result: "i32" },
 });
 
 const SYS_io_uring_setup = 425n;
@@ -165,11 +168,31 @@ export function timespec(milliseconds: number): IoBuffer {
  * every field inside the memory to map.
  */
 export function ioUringSetup(entries: number, params: Uint8Array): number {
-  return check(
-    "io_uring_setup",
-    libc.io_uring_setup(SYS_io_uring_setup, entries, params),
-    errnoCell[0],
-  );
+  const fd = libc.io_uring_setup(SYS_io_uring_setup, entries, params);
+  const code = errnoCell[0]; // read before anything else can overwrite it
+  if (fd < 0 && code === EPERM) {
+    const error = new SyscallError("io_uring_setup", EPERM);
+    error.message += `: ${whyNotPermitted()}`;
+    throw error;
+  }
+  return check("io_uring_setup", fd, code);
+}
+
+const PR_GET_SECCOMP = 21;
+
+/** Who forbids io_uring, and the fix. A kernel with io_uring says EPERM for
+ * two reasons: a seccomp filter denies the call (prctl(PR_GET_SECCOMP) says
+ * 2, "filter mode": Docker's default profile has denied io_uring_* since
+ * 2023, moby/moby#46762), or the sysctl kernel.io_uring_disabled is set. */
+function whyNotPermitted(): string {
+  if (libc.prctl(PR_GET_SECCOMP) === 2) {
+    return "a seccomp filter denies it, most likely your container's seccomp " +
+      "profile (Docker's default denies io_uring_*): start the container " +
+      "with --security-opt seccomp=PROFILE.json, PROFILE.json allowing " +
+      "io_uring_setup, io_uring_enter and io_uring_register";
+  }
+  return "the sysctl kernel.io_uring_disabled forbids it (RHEL and hardened " +
+    "kernels set it): as root, sysctl -w kernel.io_uring_disabled=0";
 }
 
 /**
