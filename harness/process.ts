@@ -32,13 +32,17 @@ export function startServer(
     readyTimeoutMs?: number;
     /** A command to run the server under, e.g. `["prlimit", "--nofile=64"]`. */
     wrapper?: string[];
+    /** Another file of the chapter's folder to run in place of server.ts. */
+    script?: string;
   } = {},
 ): Promise<RunningServer> {
   return startProcess(
-    `${chapter.name} ${task}`,
+    `${chapter.name} ${task}${options.script ? ` (${options.script})` : ""}`,
     [
       ...(options.wrapper ?? []),
-      ...taskCommand(chapter, task, ["--port", "0", ...args]),
+      ...taskCommand(chapter, task, ["--port", "0", ...args]).map((arg) =>
+        arg === "server.ts" ? options.script ?? arg : arg
+      ),
     ],
     chapter.dir,
     options,

@@ -47,14 +47,18 @@ export async function straceWorks(): Promise<string | null> {
   }
 }
 
-/** Runs `task` of `chapter` under `strace -f` through the scenario. */
+/** Runs `task` of `chapter` under `strace -f` through the scenario; with
+ * `script`, that file of the chapter's folder in place of its server.ts
+ * (`deno task trace NN --mine` traces my_server.ts). */
 export async function record(
   chapter: Chapter,
   task = "server",
+  script?: string,
 ): Promise<Recording> {
   const output = await Deno.makeTempFile({ prefix: "echo-lab-strace-" });
   try {
     const server = await startServer(chapter, task, [], {
+      script,
       wrapper: [
         "strace",
         "-f", // follow threads and child processes
