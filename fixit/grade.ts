@@ -34,10 +34,13 @@ function command(fixit: Fixit, extra: string[]): string[] {
     );
 }
 
-/** How to start the learner's copy by hand, from the repository root. */
+/** How to start the learner's copy by hand, from the repository root, as
+ * the check starts it (under a lower open-file limit, say). */
 export function launchCommand(fixit: Fixit): string {
   const [, ...args] = command(fixit, []);
-  return `cd ${relative(ROOT, fixit.dir)} && deno ${args.join(" ")}`;
+  const wrapper = CHECKS[fixit.check]?.wrapper ?? [];
+  return `cd ${relative(ROOT, fixit.dir)} && ` +
+    [...wrapper, "deno", ...args].join(" ");
 }
 
 /** Starts the fix-it's entry file in `dir` (default: its own folder) with

@@ -14,7 +14,6 @@
  */
 import { discoverChapters } from "./chapters.ts";
 import { loadFacts } from "./facts.ts";
-import { straceWorks } from "../trace/record.ts";
 
 /** The bench's largest run, plus room for the server's own descriptors. */
 const BENCH_FDS = 10_240;
@@ -97,6 +96,8 @@ async function examine(): Promise<Machine> {
         "with CAP_SYS_PTRACE)",
     );
   }
+  // Loaded here, on Linux only: the tracer's modules bind libc.
+  const { straceWorks } = await import("../trace/record.ts");
   const strace = await straceWorks();
   line(
     strace === null,
