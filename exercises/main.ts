@@ -62,7 +62,6 @@ async function learn(args: string[]): Promise<number> {
 }
 
 async function showProgress(): Promise<void> {
-  console.log(await fixitProgress());
   // The checks load the FFI bindings: only `learn` and `exercise` need them.
   const { progressLine, statusOf } = await import("./progress.ts");
   const all = discoverExercises();
@@ -82,6 +81,7 @@ async function showProgress(): Promise<void> {
   const done = statuses.filter((entry) => entry.status === "done").length;
   console.log(progressLine(statuses));
   console.log(`exercises: ${done}/${all.length} done`);
+  console.log(await fixitProgress());
   if (!current) {
     console.log("\nEvery exercise passes. Well done!");
     return;

@@ -53,16 +53,15 @@ async function main(args: string[]): Promise<number> {
 async function list(): Promise<number> {
   const fixits = discoverFixits();
   ensureWritten(fixits);
-  for (const fixit of fixits) {
-    const status = await fixitStatus(fixit);
+  const statuses = await Promise.all(fixits.map(fixitStatus));
+  for (const [i, fixit] of fixits.entries()) {
     console.log(
-      `${MARK[status]} ${fixit.name.padEnd(22)} ${
+      `${MARK[statuses[i]]} ${fixit.name.padEnd(22)} ${
         fixit.chapter.name.padEnd(17)
       } ${fixit.title}`,
     );
   }
-  const fixed = (await Promise.all(fixits.map(fixitStatus)))
-    .filter((status) => status === "fixed").length;
+  const fixed = statuses.filter((status) => status === "fixed").length;
   console.log(`\nfix-its: ${fixed}/${fixits.length} fixed`);
   console.log("read one and check your fix: deno task fixit NAME");
   return 0;
