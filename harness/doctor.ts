@@ -7,13 +7,37 @@
  * one verdict per chapter: runs, runs with a caveat, or cannot.
  *
  * Chapters are discovered; what one needs beyond its tasks' permission flags
- * (an FFI chapter needs Linux) it declares in its chapter.ts (`needs`). The
+ * (an FFI chapter needs Linux) its chapter.ts exports as `needs`. The
  * doctor only reports: it exits 0 whatever it finds.
  *
  * @module
  */
-import { discoverChapters } from "./chapters.ts";
-import { loadFacts } from "./facts.ts";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type Chapter, discoverChapters } from "./chapters.ts";
+
+/** What a chapter needs from the machine beyond what its tasks' permission
+ * flags say (an FFI chapter needs Linux): its `chapter.ts` may export it as
+ * `needs`. */
+export interface ChapterNeeds {
+  /** Each: the Linux version that `enables` something; with `variant` (a
+   * server task) only that variant needs it, and the rest of the chapter
+   * runs on an older kernel. */
+  kernel?: { version: string; enables: string; variant?: string }[];
+  /** Tries what the chapter needs here: null when it works, else why not,
+   * with the fix. Called only by the doctor (it may load FFI code). */
+  probe?: () => Promise<string | null>;
+}
+
+/** The `needs` that `chapter`'s chapter.ts exports, if any. */
+export async function loadNeeds(chapter: Chapter): Promise<ChapterNeeds> {
+  try {
+    const file = pathToFileURL(join(chapter.dir, "chapter.ts")).href;
+    return ((await import(file)) as { needs?: ChapterNeeds }).needs ?? {};
+  } catch {
+    return {}; // no chapter.ts: nothing declared
+  }
+}
 
 /** The bench's largest run, plus room for the server's own descriptors. */
 const BENCH_FDS = 10_240;
@@ -133,11 +157,8 @@ async function judgeChapters(machine: Machine): Promise<void> {
         fix: "Windows: WSL2; macOS: a Linux VM (Lima, OrbStack, UTM)",
       });
     }
-    let needs;
-    try {
-      needs = (await loadFacts(chapter)).needs;
-    } catch { /* a chapter without facts declares no needs */ }
-    for (const need of needs?.kernel ?? []) {
+    const needs = await loadNeeds(chapter);
+    for (const need of needs.kernel ?? []) {
       if (!machine.kernel) continue;
       if (atLeast(machine.kernel, need.version)) {
         met.push(
@@ -153,7 +174,7 @@ async function judgeChapters(machine: Machine): Promise<void> {
         fix: "a newer kernel (a VM with a current distribution)",
       });
     }
-    if (machine.linux && needs?.probe) {
+    if (machine.linux && needs.probe) {
       const why = await needs.probe().catch((error) => String(error));
       if (why) problems.push({ level: "cannot", what: why, fix: "" });
       else met.push("✓ a trial of the calls it needs works here");

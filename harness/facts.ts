@@ -51,20 +51,6 @@ export interface ChapterFacts {
    * (relative to the chapter's folder, e.g. `server.ts:loop`): the README
    * shows it early, as the lesson before the depth. */
   loop: string;
-  /** What it needs from the machine beyond what its tasks' permission flags
-   * say, for `deno task doctor`. */
-  needs?: ChapterNeeds;
-}
-
-/** A chapter's needs: Linux versions, and a trial of what it calls. */
-export interface ChapterNeeds {
-  /** Each: the Linux version that `enables` something; with `variant` (a
-   * server task) only that variant needs it, and the rest of the chapter
-   * runs on an older kernel. */
-  kernel?: { version: string; enables: string; variant?: string }[];
-  /** Tries what the chapter needs here: null when it works, else why not,
-   * with the fix. Called only by the doctor (it may load FFI code). */
-  probe?: () => Promise<string | null>;
 }
 
 /** Taking a finished connection off the listener's queue. */

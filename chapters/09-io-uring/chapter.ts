@@ -9,22 +9,6 @@ import { ACCEPTS, type ChapterFacts } from "@echo-lab/harness/facts";
 export const facts: ChapterFacts = {
   loop: "server.ts:loop",
   family: "asynchronous",
-  needs: {
-    kernel: [
-      {
-        version: "5.19",
-        enables: "IORING_ASYNC_CANCEL_ANY (server.ts stops with it)",
-      },
-      {
-        version: "6.1",
-        enables:
-          "multishot accept (5.19), multishot recv and buffer rings (6.0), DEFER_TASKRUN (6.1)",
-        variant: "server:modern",
-      },
-    ],
-    // A trial io_uring_setup: ENOSYS, or EPERM with who forbids it.
-    probe: async () => (await import("./io_uring.ts")).ioUringUnavailable(),
-  },
   trace: {
     claim:
       "the main thread sleeps in io_uring_enter, never in epoll_wait, accept or recv",
@@ -63,4 +47,25 @@ export const facts: ChapterFacts = {
       },
     ],
   },
+};
+
+/** What this chapter needs from the machine beyond Linux, for `deno task
+ * doctor` (its shape: `ChapterNeeds` in harness/doctor.ts). */
+export const needs = {
+  kernel: [
+    {
+      version: "5.19",
+      enables: "IORING_ASYNC_CANCEL_ANY (server.ts stops with it)",
+    },
+    {
+      version: "6.1",
+      enables:
+        "multishot accept (5.19), multishot recv and buffer rings (6.0), DEFER_TASKRUN (6.1)",
+      variant: "server:modern",
+    },
+  ],
+  /** A trial io_uring_setup: null, or ENOSYS, or EPERM with who forbids it
+   * and the fix. Loaded only when called: it binds libc. */
+  probe: async (): Promise<string | null> =>
+    (await import("./io_uring.ts")).ioUringUnavailable(),
 };
