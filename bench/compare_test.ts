@@ -21,6 +21,8 @@ function round(rate: number, cpu: number): Round {
     serverCpuSeconds: cpu,
     loadgenCpuSeconds: 0.5,
     machineCpuSeconds: 2,
+    otherCores: 1.5 - cpu,
+    attempts: 1,
     rssBytes: null,
     threads: null,
     processes: null,
