@@ -34,7 +34,8 @@ Deno.test("the committed latest.json renders well-formed tables", async () => {
   const sizes = results.settings.sizes.length;
   const openLoop = results.settings.rates.length > 0 &&
     measured.some((s) => s.openLoop.length > 0);
-  assert.equal(tables.length, sizes + 2 + (openLoop ? 1 : 0));
+  // Per size: CPU and rate as ratios to the reference, then both absolute.
+  assert.equal(tables.length, 4 * sizes + 2 + (openLoop ? 1 : 0));
   for (const lines of tables) {
     const columns = lines[0].split(" | ").length;
     assert.match(lines[1], /^\| -+:? (\| -+:? )*\|$/, "separator row");
@@ -44,8 +45,8 @@ Deno.test("the committed latest.json renders well-formed tables", async () => {
       assert.equal(line.length, lines[0].length, "padded to one width");
     }
   }
-  // Every measured server has a row in the footprint and rate tables.
-  for (const lines of tables.slice(0, sizes + 1)) {
+  // Every measured server has a row in the ratio, rate and footprint tables.
+  for (const lines of tables.slice(0, 4 * sizes + 1)) {
     assert.equal(lines.length, 2 + measured.length);
   }
   for (const server of measured) {
