@@ -296,7 +296,7 @@ export function parseResults(text: string): BenchResults {
     throw new Error(`not a bench results file (schema ${json?.schema})`);
   }
   const old = json as Omit<BenchResults, "schema" | "reference" | "quiet">;
-  const rounds = (rounds: Round[]) =>
+  const rounds = (rounds: Round[] = []) =>
     rounds.map((r) => ({ ...r, otherCores: otherCoresOf(r), attempts: 1 }));
   const rows = <T extends Row>(rows: T[]) =>
     rows.map((row) => ({
