@@ -30,6 +30,7 @@ Deno.test("deno task bench --quick measures 07-async and the C reference", async
     // own test below.
     const { code, log } = await bench(
       "--quick",
+      "--rounds=2",
       "--chapters=07-async",
       "--references=c",
       "--attempts=1",

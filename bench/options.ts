@@ -19,7 +19,7 @@ bench/results/runs/DATE-WHAT.json; a run with other cells (--quick,
 measurement stays noisy, unless --accept-noise.
 
 options:
-  --quick               smoke run, about a minute: 2 rounds of 300 ms at 1
+  --quick               smoke run, about a minute: 1 round of 300 ms at 1
                         and 10 connections, probe up to 100, one rate
   --reproduce           re-measure the ratios the READMEs quote (about 3
                         minutes) and print each beside the committed one
@@ -136,7 +136,7 @@ export function parseOptions(args: string[]): Options {
     sizes: numbers("sizes", "64"),
     connections: numbers("connections", pick("1,100,1000,10000", "1,10"))
       .sort((a, b) => a - b),
-    rounds: one("rounds", pick(5, 2)),
+    rounds: one("rounds", pick(5, 1)),
     openLoopRounds: one("open-loop-rounds", pick(2, 1)),
     roundMs: one("round-ms", pick(1000, 300, 500)),
     warmupMs: one("warmup-ms", pick(500, 100, 300)),
