@@ -27,6 +27,7 @@ import { clock, Progress, summaryLine } from "./progress.ts";
 import { parseOptions } from "./options.ts";
 import {
   Cleanups,
+  estimate,
   QUIET_LIMIT,
   type RunContext,
   runSeconds,
@@ -87,15 +88,22 @@ if (options.reproduce) {
   Deno.exit(code);
 }
 
-ctx.progress = new Progress(runSeconds(settings, servers.length));
+ctx.progress = new Progress(
+  runSeconds(settings, servers.map(() => Infinity)),
+);
 console.error(
-  `bench: about ${clock(ctx.progress.total)} (m:ss) on a quiet machine`,
+  `bench: at most about ${clock(ctx.progress.total)} (m:ss) on a quiet machine`,
 );
 const results = servers.map(emptyResult);
 // 1. Capacity and idle CPU, one server at a time.
 for (const [i, server] of servers.entries()) {
   await measureCapacity(ctx, server, results[i]);
 }
+// Now that the probes said which cells each server holds, the estimate.
+ctx.progress.total = ctx.progress.done + runSeconds(
+  settings,
+  results.map((r) => r.error ? 0 : r.capacity!.held),
+) - servers.length * estimate.probe(settings);
 // 2. The closed-loop cells, every server in every round.
 for (const size of settings.sizes) {
   for (const connections of settings.connections) {

@@ -30,28 +30,45 @@ export interface RunContext {
 /** Other work (cores) beside a measurement above which it is repeated. */
 export const QUIET_LIMIT = 0.1;
 
-/** Estimated seconds for one server's start, connections and stop. */
-const START_SECONDS = 1.2;
+/** Estimated seconds for one server's start and stop. */
+const START_SECONDS = 0.8;
+/** Estimated seconds to open and check one connection. */
+const CONNECT_SECONDS = 1 / 5000;
 
 /** The progress line counts estimated seconds: these are the estimates of
  * each kind of measurement, so the ETA is right from the start. */
 export const estimate = {
   /** The capacity probe: steps, then a round's length of idle. */
-  probe: (s: Settings) => START_SECONDS + 3 + s.roundMs / 1000,
-  /** One server in one round of one closed-loop cell. */
-  closed: (s: Settings) => START_SECONDS + (s.warmupMs + s.roundMs) / 1000,
+  probe: (s: Settings) =>
+    START_SECONDS + 1 + s.maxConnections * CONNECT_SECONDS + s.roundMs / 1000,
+  /** One server in one round of a closed-loop cell of `connections`. */
+  closed: (s: Settings, connections: number) =>
+    START_SECONDS + connections * CONNECT_SECONDS +
+    (s.warmupMs + s.roundMs) / 1000,
   /** One server's open-loop measurement. */
   openLoop: (s: Settings) =>
-    START_SECONDS + (s.warmupMs + s.roundMs) / 1000 +
+    estimate.closed(s, s.rateConnections) +
     s.rates.length * (s.warmupMs + s.openLoopRounds * s.roundMs) / 1000,
 };
 
-/** Estimated seconds for a run of `servers` servers. */
-export function runSeconds(settings: Settings, servers: number): number {
-  const cells = settings.connections.length * settings.sizes.length;
-  return servers * (estimate.probe(settings) +
-    cells * settings.rounds * estimate.closed(settings) +
-    (settings.rates.length ? estimate.openLoop(settings) : 0));
+/** Estimated seconds for a run of servers that hold `held` connections
+ * each (Infinity before the capacity probe says). */
+export function runSeconds(settings: Settings, held: number[]): number {
+  return held.reduce(
+    (sum, most) =>
+      sum + estimate.probe(settings) +
+      settings.sizes.length * settings.connections
+          .filter((connections) => connections <= most)
+          .reduce(
+            (cells, connections) =>
+              cells + settings.rounds * estimate.closed(settings, connections),
+            0,
+          ) +
+      (settings.rates.length && settings.rateConnections <= most
+        ? estimate.openLoop(settings)
+        : 0),
+    0,
+  );
 }
 
 /** What to stop when the run is interrupted: servers and load generators

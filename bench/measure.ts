@@ -163,12 +163,14 @@ export async function measureCell(
     result.rows.push(row);
     return row;
   });
-  const each = estimate.closed(settings);
+  const each = estimate.closed(settings, cell.connections);
   for (let round = 0; round < settings.rounds; round++) {
     // Round r starts r servers further down the list.
     for (let k = 0; k < servers.length; k++) {
       const i = (k + round) % servers.length;
       const row = rows[i];
+      // A row not run was never counted in the progress (runSeconds).
+      if (row.status === "not run") continue;
       if (row.status !== "ok") {
         progress.advance(each, `${what}: ${servers[i].label} skipped`);
         continue;

@@ -23,23 +23,24 @@ options:
                         and 10 connections, probe up to 100, one rate; a
                         new temp dir, written even when noisy (marked)
   --reproduce           re-measure the ratios the READMEs quote (about 3
-                        minutes) and print each beside the committed one
+                        minutes: 3 rounds of 300 ms) and print each beside
+                        the committed one
   --against FILE        --reproduce: the committed run
                         (bench/results/latest.json)
   --chapters LIST       chapter folders to run, by prefix: 06,07-async (all)
   --references LIST     node,c or none (node,c); the C reference runs always
   --sizes LIST          message sizes in bytes (64)
-  --connections LIST    connection counts (1,100,1000,10000)
+  --connections LIST    connection counts (1,10,100,1000,10000)
   --rounds N            closed loop: rounds, each server once a round (5)
   --round-ms N          length of a timed round (1000)
-  --warmup-ms N         untimed ping-pong before each timed round (500)
+  --warmup-ms N         untimed ping-pong before each timed round (300)
   --max-connections N   the capacity probe's last step (10000)
   --memory-mb N         stop a server's probe past this RSS (6144)
   --timeout-ms N        how long a connect or an echo may take (5000)
   --rates LIST          open loop: round trips/s offered, or none
                         (1000,5000,20000,50000)
   --rate-connections N  open loop: connections the rate is spread over (10)
-  --open-loop-rounds N  open loop: timed rounds per rate (2)
+  --open-loop-rounds N  open loop: timed rounds per rate (1)
   --attempts N          tries per measurement to find a quiet machine (3)
   --accept-noise        write results even when some measurement had more
                         than 0.1 core of other work beside it (marked)
@@ -135,12 +136,12 @@ export function parseOptions(args: string[]): Options {
     chapters: values.chapters?.split(",") ?? [],
     references,
     sizes: numbers("sizes", "64"),
-    connections: numbers("connections", pick("1,100,1000,10000", "1,10"))
+    connections: numbers("connections", pick("1,10,100,1000,10000", "1,10"))
       .sort((a, b) => a - b),
-    rounds: one("rounds", pick(5, 1)),
-    openLoopRounds: one("open-loop-rounds", pick(2, 1)),
-    roundMs: one("round-ms", pick(1000, 300, 500)),
-    warmupMs: one("warmup-ms", pick(500, 100, 300)),
+    rounds: one("rounds", pick(5, 1, 3)),
+    openLoopRounds: one("open-loop-rounds", 1),
+    roundMs: one("round-ms", pick(1000, 300, 300)),
+    warmupMs: one("warmup-ms", pick(300, 100, 200)),
     maxConnections: one("max-connections", pick(10_000, 100)),
     memoryBudgetMb: one("memory-mb", 6144),
     timeoutMs: one("timeout-ms", pick(5000, 2000)),

@@ -17,7 +17,9 @@ export class Progress {
   #done = 0;
   #status = "";
 
-  constructor(readonly total: number) {}
+  /** `total`: work units the whole run will take (an estimate, which the
+   * run may correct as it learns more). */
+  constructor(public total: number) {}
 
   /** Work units done so far. */
   get done(): number {

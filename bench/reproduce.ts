@@ -69,9 +69,18 @@ export async function reproduce(
     }
     cells.set(key, entry);
   }
+  const { settings } = ctx;
   const measurements = [...cells.values()]
-    .reduce((sum, { ids }) => sum + ids.size, 0) * ctx.settings.rounds;
-  ctx.progress = new Progress(measurements * estimate.closed(ctx.settings));
+    .reduce((sum, { ids }) => sum + ids.size, 0) * settings.rounds;
+  ctx.progress = new Progress(
+    [...cells.values()].reduce(
+      (sum, { cell, ids }) =>
+        sum +
+        ids.size * settings.rounds *
+          estimate.closed(settings, cell.connections),
+      0,
+    ),
+  );
   print(
     `reproduce: ${comparisons.length} quoted ratios, ${cells.size} cells, ` +
       `${measurements} measurements: about ${clock(ctx.progress.total)}`,
@@ -106,7 +115,7 @@ export async function reproduce(
   print(
     `reproduce: ${reproduced} of ${comparisons.length} reproduced ` +
       `(fresh median within ±${TOLERANCE * 100}% of the committed one), ` +
-      `${ctx.settings.rounds} rounds of ${ctx.settings.roundMs} ms, ` +
+      `${settings.rounds} rounds of ${settings.roundMs} ms, ` +
       `against ${committed.date}`,
   );
   return reproduced === comparisons.length && noise.length === 0 ? 0 : 1;
