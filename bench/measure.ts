@@ -330,6 +330,8 @@ async function openLoop(
 function roundOf(
   event: Extract<LoadgenEvent, { event: "round" | "rate" }>,
 ): Round {
+  // The Round fields only: the event's kind, size, index, connections and
+  // offered rate are the row's, not the round's.
   const { event: _, size: __, round: ___, connections: ____, ...data } =
     event as Extract<LoadgenEvent, { event: "round" }>;
   const { rate: _rate, ...round } = data as typeof data & { rate?: number };
