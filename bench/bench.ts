@@ -1,30 +1,51 @@
 /**
- * `deno task bench`: every chapter's servers, and two references, measured
- * side by side under the same load, on this machine.
+ * `deno task bench`: every chapter's servers, and the references, measured
+ * under the same load on this machine, one run to one results file.
  *
- * For each server: a capacity probe (how many connections it holds, and how
- * it fails beyond that), then for each connection count and message size a
- * fresh server process and a fresh load generator process running rounds of
- * closed-loop ping-pong, then open-loop runs at fixed rates. Results go to
- * `latest.json`, its tables to `summary.md`, and SVG charts (see output.ts
- * for where, and how a partial run merges).
+ * The run is a list of steps (measure.ts), each a kind of measurement on a
+ * fresh server process that is the only server alive while it is measured:
  *
- * Run: deno task bench [--quick] [--chapters 06,07] [--help]
+ * 1. the capacity probe and idle CPU of each server;
+ * 2. each closed-loop cell (connections × size), interleaved: every round
+ *    measures every server once, the order rotated each round, the C
+ *    reference among them, so any two servers pair round by round;
+ * 3. the open-loop rates of each server.
+ *
+ * Each measurement is repeated while other work ran beside it (quiet.ts); a
+ * run that still has noisy measurements writes nothing, unless
+ * `--accept-noise`. Where results go: output.ts. `--reproduce` re-measures
+ * the ratios the READMEs quote instead (reproduce.ts).
+ *
+ * Run: deno task bench [--quick] [--chapters 06,07] [--reproduce] [--help]
  *
  * @module
  */
-import { findServers, type Reference, REFERENCES } from "./servers.ts";
+import { findServers, type Reference } from "./servers.ts";
 import { describeMachine, machineLine } from "@echo-lab/harness/machine";
 import { machineCpuSeconds } from "./proc.ts";
-import { Progress, summaryLine } from "./progress.ts";
+import { clock, Progress, summaryLine } from "./progress.ts";
 import { parseOptions } from "./options.ts";
-import { Cleanups, type RunContext, serverUnits } from "./context.ts";
+import {
+  Cleanups,
+  estimate,
+  QUIET_LIMIT,
+  type RunContext,
+  runSeconds,
+} from "./context.ts";
 import { buildLoadgen } from "./gcc.ts";
-import { measureServer } from "./measure.ts";
-import { outputDir, writeResults } from "./output.ts";
-import type { BenchResults, ServerResult } from "./results.ts";
+import {
+  emptyResult,
+  measureCapacity,
+  measureCell,
+  measureOpenLoop,
+} from "./measure.ts";
+import { describeNoise } from "./quiet.ts";
+import { destination, writeResults } from "./output.ts";
+import { reproduce } from "./reproduce.ts";
+import { type BenchResults, formatResults } from "./results.ts";
 
-const { settings, out, loadgenThreads } = parseOptions(Deno.args);
+const options = parseOptions(Deno.args);
+const { settings, loadgenThreads } = options;
 const cleanups = new Cleanups();
 cleanups.stopOnInterrupt();
 // The compiled C programs live here for the run.
@@ -35,15 +56,7 @@ const notes: string[] = [];
 const backgroundCores = await busyCores(2000);
 if (backgroundCores > 0.2) {
   notes.push(
-    `Before the run, other work kept ${
-      backgroundCores.toFixed(2)
-    } cores busy: expect noisy figures (see otherCores).`,
-  );
-}
-if (!settings.connections.includes(settings.rateConnections)) {
-  notes.push(
-    `Open loop not run: --rate-connections ${settings.rateConnections} is ` +
-      `not among --connections ${settings.connections}.`,
+    `Before the run, other work kept ${backgroundCores.toFixed(2)} cores busy.`,
   );
 }
 const servers = await findServers(
@@ -55,7 +68,9 @@ const servers = await findServers(
 const ctx: RunContext = {
   settings,
   notes,
-  progress: new Progress(servers.length * serverUnits(settings)),
+  attempts: options.attempts,
+  noisy: [],
+  progress: new Progress(0),
   loadgen: await buildLoadgen(tempDir, loadgenThreads),
   loadgenThreads,
   cleanups,
@@ -67,31 +82,90 @@ console.error(
 );
 for (const note of notes) console.error(`note: ${note}`);
 
-const results: ServerResult[] = [];
+if (options.reproduce) {
+  const code = await reproduce(ctx, servers, { against: options.reproduce });
+  await Deno.remove(tempDir, { recursive: true }).catch(() => {});
+  Deno.exit(code);
+}
+
+ctx.progress = new Progress(
+  runSeconds(settings, servers.map(() => Infinity)),
+);
+console.error(
+  `bench: at most about ${clock(ctx.progress.total)} (m:ss) on a quiet machine`,
+);
+const results = servers.map(emptyResult);
+// 1. Capacity and idle CPU, one server at a time.
 for (const [i, server] of servers.entries()) {
-  const result = await measureServer(ctx, server, `${i + 1}/${servers.length}`);
-  results.push(result);
-  ctx.progress.log(summaryLine(result));
+  await measureCapacity(ctx, server, results[i]);
+}
+// Now that the probes said which cells each server holds, the estimate.
+ctx.progress.total = ctx.progress.done + runSeconds(
+  settings,
+  results.map((r) => r.error ? 0 : r.capacity!.held),
+) - servers.length * estimate.probe(settings);
+// 2. The closed-loop cells, every server in every round.
+for (const size of settings.sizes) {
+  for (const connections of settings.connections) {
+    await measureCell(ctx, servers, results, { connections, size });
+  }
+}
+// 3. The open-loop rates, one server at a time.
+if (settings.rates.length > 0) {
+  for (const [i, server] of servers.entries()) {
+    await measureOpenLoop(ctx, server, results[i]);
+  }
 }
 ctx.progress.end();
+for (const result of results) console.error(summaryLine(result));
 
+const date = new Date().toISOString();
 const run: BenchResults = {
-  schema: 2,
-  date: new Date().toISOString(),
+  schema: 3,
+  date,
   args: Deno.args,
   machine,
   backgroundCores,
+  reference: results.some((s) => s.id === "reference c" && !s.error)
+    ? "reference c"
+    : null,
+  quiet: {
+    limitCores: QUIET_LIMIT,
+    maxAttempts: ctx.attempts,
+    noisy: ctx.noisy,
+  },
   settings,
   loadgen: { name: "c", threads: loadgenThreads },
   notes,
   servers: results,
 };
-// Some servers only: merged into the results, never replacing them.
-const partial = settings.chapters.length > 0 ||
-  settings.references.length < REFERENCES.length;
-const dir = await outputDir(out, settings, parseOptions([]).settings);
-console.log(await writeResults(dir, run, partial));
 await Deno.remove(tempDir, { recursive: true }).catch(() => {});
+if (ctx.noisy.length > 0) {
+  console.error(
+    `bench: ${ctx.noisy.length} measurement(s) had more than ${QUIET_LIMIT} ` +
+      `core of other work beside them after ${ctx.attempts} attempt(s):\n` +
+      describeNoise(ctx).map((line) => `  ${line}`).join("\n"),
+  );
+  if (!options.acceptNoise) {
+    const kept = await Deno.makeTempFile({
+      prefix: "echo-lab-bench-noisy-",
+      suffix: ".json",
+    });
+    await Deno.writeTextFile(kept, formatResults(run));
+    console.error(
+      `bench: results not written (kept for a look in ${kept}); run again ` +
+        `on a quiet machine, or with --accept-noise to write them marked`,
+    );
+    Deno.exit(1);
+  }
+}
+const to = await destination(
+  options.out,
+  settings,
+  parseOptions([]).settings,
+  date,
+);
+console.log(await writeResults(to, run));
 Deno.exit(0);
 
 /** How many cores the whole machine keeps busy over `ms`. */

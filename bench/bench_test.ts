@@ -1,35 +1,50 @@
 /**
- * The bench's own test, so it cannot silently rot: a `--quick` run against
+ * The bench's own tests, so it cannot silently rot: a `--quick` run against
  * chapter 07 and the C reference completes and writes well-formed results,
- * summary tables and charts (into a temp dir, never bench/results).
+ * summary tables and charts (into a temp dir, never bench/results); and a
+ * run made beside a busy loop is refused.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseResults } from "./results.ts";
 
+/** Runs bench.ts with `args`; returns its exit code and stderr. */
+async function bench(...args: string[]) {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      join(import.meta.dirname!, "bench.ts"),
+      ...args,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  return { code, log: new TextDecoder().decode(stderr) };
+}
+
 Deno.test("deno task bench --quick measures 07-async and the C reference", async () => {
   const out = await Deno.makeTempDir({ prefix: "echo-lab-bench-test-" });
   try {
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-all",
-        join(import.meta.dirname!, "bench.ts"),
-        "--quick",
-        "--chapters=07-async",
-        "--references=c",
-        `--out=${out}`,
-      ],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    const log = new TextDecoder().decode(stderr);
+    // The machine running the tests is seldom quiet: the quiet check has its
+    // own test below.
+    const { code, log } = await bench(
+      "--quick",
+      "--rounds=2",
+      "--chapters=07-async",
+      "--references=c",
+      "--attempts=1",
+      "--accept-noise",
+      `--out=${out}`,
+    );
     assert.equal(code, 0, log);
 
     const results = parseResults(
       await Deno.readTextFile(join(out, "latest.json")),
     );
-    assert.equal(results.schema, 2);
+    assert.equal(results.schema, 3);
+    assert.equal(results.reference, "reference c");
+    assert.equal(results.quiet!.limitCores, 0.1);
     assert.deepEqual(results.loadgen, { name: "c", threads: 1 });
     assert.equal(results.machine.deno, Deno.version.deno);
     assert(results.machine.cores >= 1 && results.machine.cpu.length > 0);
@@ -52,7 +67,12 @@ Deno.test("deno task bench --quick measures 07-async and the C reference", async
       );
       for (const row of server.rows) {
         assert.deepEqual(row.errors, {});
-        assert.equal(row.rounds.length, 1);
+        // Every server in every round: the rounds pair.
+        assert.equal(row.rounds.length, 2);
+        for (const round of row.rounds) {
+          assert.equal(round.attempts, 1);
+          assert(Number.isFinite(round.otherCores));
+        }
         const summary = row.summary!;
         assert(summary.roundTripsPerSecond.median > 100, "round trips/s");
         assert(summary.megabytesPerSecond.median > 0);
@@ -71,9 +91,20 @@ Deno.test("deno task bench --quick measures 07-async and the C reference", async
         assert(rate > 1500 && rate < 2500, `${server.id}: ${rate} rt/s`);
       } else assert.match(open.reason!, /closed-loop rate/);
     }
+    // Interleaved: round 2 ran in the other order, so the two servers'
+    // measurements alternate in the log.
+    const order = [...log.matchAll(/10 conn × 64 B, round (\d)\/2: ([^:]+): /g)]
+      .map((m) => `${m[1]} ${m[2]}`);
+    assert.deepEqual(order, [
+      "1 07-async",
+      "1 C epoll",
+      "2 C epoll",
+      "2 07-async",
+    ]);
     const summary = await Deno.readTextFile(join(out, "summary.md"));
     assert.match(summary, /^# Benchmark summary\n/);
     assert.match(summary, /\| 07-async +\| /, "a row per server");
+    assert.match(summary, /\| 07-async +\| +\d\.\d\d \(\d\.\d\d-\d\.\d\d\)/);
     for (
       const chart of [
         "throughput-64",
@@ -88,6 +119,48 @@ Deno.test("deno task bench --quick measures 07-async and the C reference", async
       assert.match(svg, /AMD|Intel|x86_64|aarch64|\d+ cores/, "machine named");
     }
   } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("a run beside a busy loop writes nothing and names the noisy cells", async () => {
+  const out = await Deno.makeTempDir({ prefix: "echo-lab-bench-test-" });
+  // A whole core of other work, the whole run long.
+  const spinner = new Deno.Command("sh", {
+    args: ["-c", "while :; do :; done"],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    const { code, log } = await bench(
+      "--references=none",
+      "--chapters=07-async",
+      "--connections=1",
+      "--rounds=1",
+      "--round-ms=300",
+      "--warmup-ms=100",
+      "--max-connections=10",
+      "--rates=none",
+      "--attempts=2",
+      `--out=${join(out, "results")}`,
+    );
+    assert.equal(code, 1, log);
+    for (const server of ["07-async server", "reference c"]) {
+      assert.match(
+        log,
+        new RegExp(
+          `  ${server}, 1 conn × 64 B, round 1: \\d\\.\\d\\d cores of other ` +
+            `work \\(2 attempts\\)`,
+        ),
+      );
+    }
+    const kept = log.match(/kept for a look in (\S+)\)/)?.[1];
+    assert(kept, log);
+    await Deno.remove(kept);
+    assert.deepEqual([...Deno.readDirSync(out)], [], "nothing written");
+  } finally {
+    spinner.kill("SIGKILL");
+    await spinner.status;
     await Deno.remove(out, { recursive: true });
   }
 });

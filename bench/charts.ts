@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { machineLine } from "@echo-lab/harness/machine";
 import {
   type BenchResults,
+  noisyRow,
   parseResults,
   type Row,
   type ServerResult,
@@ -94,7 +95,7 @@ function throughput(
     server.rows
       .filter((row) => sizes.includes(row.size) && row.summary)
       .map((row) => ({
-        ...point(server, row),
+        ...point(results, server, row),
         rate: row.summary!.roundTripsPerSecond.median,
         low: row.summary!.roundTripsPerSecond.min,
         high: row.summary!.roundTripsPerSecond.max,
@@ -132,6 +133,7 @@ function throughput(
           y2: { field: "high" },
         },
       },
+      noisyMark({ y: rate }),
     ],
     encoding: {
       x: connectionsAxis(results),
@@ -172,7 +174,7 @@ function openLoop(
 ): TopLevelSpec {
   const values = servers.flatMap((server) =>
     openRows(server).map((row) => ({
-      ...point(server, row),
+      ...point(results, server, row),
       offered: row.rate,
       cores: row.summary!.serverCores?.median ?? null,
       p99: row.summary!.p99Us.median,
@@ -255,7 +257,7 @@ function latency(results: BenchResults, servers: ServerResult[]) {
   const size = results.settings.sizes[0];
   const values = focusRows(results, servers).flatMap(({ server, row }) =>
     (["p50Us", "p99Us", "p999Us"] as const).map((key, i) => ({
-      ...point(server, row),
+      ...point(results, server, row),
       percentile: ["p50", "p99", "p99.9"][i],
       micros: row.summary![key].median,
     }))
@@ -321,7 +323,7 @@ function cpu(results: BenchResults, servers: ServerResult[]) {
   const values = focusRows(results, servers)
     .filter(({ row }) => row.summary!.cpuSecondsPerMillion)
     .map(({ server, row }) => ({
-      ...point(server, row),
+      ...point(results, server, row),
       seconds: row.summary!.cpuSecondsPerMillion!.median,
       low: row.summary!.cpuSecondsPerMillion!.min,
       high: row.summary!.cpuSecondsPerMillion!.max,
@@ -361,6 +363,7 @@ function cpu(results: BenchResults, servers: ServerResult[]) {
             x2: { field: "high" },
           },
         },
+        noisyMark({ x: { field: "high", type: "quantitative" } }),
       ],
       encoding: { y: serverAxis },
     },
@@ -483,17 +486,39 @@ function focusRows(results: BenchResults, servers: ServerResult[]) {
   );
 }
 
-function point(server: ServerResult, row: Row) {
+function point(results: BenchResults, server: ServerResult, row: Row) {
   return {
     server: server.label,
     kind: server.chapter ? "chapter" : "reference",
     connections: row.connections,
     size: row.size,
+    noisy: noisyRow(results, row),
+  };
+}
+
+/** A `†` beside each noisy point (see NOISY in frame). */
+function noisyMark(encoding: Record<string, unknown>) {
+  return {
+    mark: { type: "text", text: "†", dx: 7, dy: -7, fontSize: 13 },
+    transform: [{ filter: "datum.noisy" }],
+    encoding,
   };
 }
 
 const LIMITED_NOTE = "hollow points: the load generator neared a core " +
   "(loadgenLimited), so they show its limit, not the server's: not ranked";
+
+/** The mark of the noisy measurements a run kept (`--accept-noise`),
+ * explained under every chart's title; summary.md lists them. */
+function noisyNote(results: BenchResults): string[] {
+  const noisy = results.quiet?.noisy ?? [];
+  if (noisy.length === 0) return [];
+  return [
+    `†: one of ${noisy.length} measurement(s) with more than ` +
+    `${results.quiet!.limitCores} core of other work beside it, kept with ` +
+    `--accept-noise (listed in summary.md)`,
+  ];
+}
 
 function frame(
   results: BenchResults,
@@ -504,7 +529,11 @@ function frame(
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {
       text,
-      subtitle: [...notes, machineLine(results.machine, results.date)],
+      subtitle: [
+        ...notes,
+        ...noisyNote(results),
+        machineLine(results.machine, results.date),
+      ],
       anchor: "start",
       subtitleColor: "#555",
     },

@@ -1,7 +1,7 @@
 /**
  * Console output: the progress display of a run that takes minutes: one status line,
- * rewritten in place on a terminal (plain lines elsewhere, e.g. in CI logs),
- * with elapsed time and an estimate of what is left.
+ * rewritten in place on a terminal (elsewhere, e.g. in CI logs, a line per
+ * measurement done), with elapsed time and an estimate of what is left.
  *
  * @module
  */
@@ -9,15 +9,17 @@ import type { ErrorCounts, ServerResult } from "./results.ts";
 
 const encoder = new TextEncoder();
 
-/** Counts work units (one per timed round, probe step or server start) and
- * shows where the run is. */
+/** Counts work units (estimated seconds of measurement) and shows where the
+ * run is. */
 export class Progress {
   readonly #tty = Deno.stderr.isTerminal();
   readonly #started = performance.now();
   #done = 0;
   #status = "";
 
-  constructor(readonly total: number) {}
+  /** `total`: work units the whole run will take (an estimate, which the
+   * run may correct as it learns more). */
+  constructor(public total: number) {}
 
   /** Work units done so far. */
   get done(): number {
@@ -27,7 +29,8 @@ export class Progress {
   /** Marks `units` of work done and shows `status`. */
   advance(units: number, status: string): void {
     this.#done += units;
-    this.show(status);
+    if (this.#tty) this.show(status);
+    else this.#write(`${this.#line(status)}\n`);
   }
 
   /** Shows `status` on the status line (only on a terminal). */
@@ -36,7 +39,7 @@ export class Progress {
     if (!this.#tty) return;
     // Never wider than the terminal: a wrapped line cannot be rewritten.
     const columns = Deno.consoleSize().columns || 1000;
-    this.#write(`\r\x1b[2K${this.#line().slice(0, columns - 1)}`);
+    this.#write(`\r\x1b[2K${this.#line(status).slice(0, columns - 1)}`);
   }
 
   /** Prints a line that stays (above the status line on a terminal). */
@@ -50,14 +53,12 @@ export class Progress {
     if (this.#tty) this.#write("\r\x1b[2K");
   }
 
-  #line(): string {
+  #line(status: string): string {
     const elapsed = (performance.now() - this.#started) / 1000;
     const share = Math.min(1, this.#done / Math.max(1, this.total));
     const left = share > 0.02 ? elapsed / share - elapsed : NaN;
     const eta = Number.isFinite(left) ? `, ~${clock(left)} left` : "";
-    return `[${Math.round(share * 100)}% ${
-      clock(elapsed)
-    }${eta}] ${this.#status}`;
+    return `[${Math.round(share * 100)}% ${clock(elapsed)}${eta}] ${status}`;
   }
 
   #write(text: string) {

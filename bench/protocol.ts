@@ -20,6 +20,7 @@ export type LoadgenEvent =
     errors: ErrorCounts;
     idleConnections: number | null;
     idleCores: number | null;
+    idleOtherCores: number | null;
   }
   | {
     event: "connected";
@@ -29,7 +30,7 @@ export type LoadgenEvent =
   }
   | (
     & { event: "round"; size: number; round: number; connections: number }
-    & Round
+    & LoadgenRound
   )
   | (
     & {
@@ -39,9 +40,12 @@ export type LoadgenEvent =
       connections: number;
       rate: number;
     }
-    & Round
+    & LoadgenRound
   )
   | { event: "done"; errors: ErrorCounts };
+
+/** A timed round as the load generator prints it: the bench adds the rest. */
+export type LoadgenRound = Omit<Round, "otherCores" | "attempts">;
 
 /** The flags every phase shares, from the run's settings. */
 export function commonFlags(
@@ -51,7 +55,6 @@ export function commonFlags(
   return [
     `--port=${server.port}`,
     `--server-pid=${server.pid}`,
-    `--rounds=${settings.rounds}`,
     `--round-ms=${settings.roundMs}`,
     `--warmup-ms=${settings.warmupMs}`,
     `--timeout-ms=${settings.timeoutMs}`,

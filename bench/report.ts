@@ -8,8 +8,11 @@
  * @module
  */
 import { machineLine } from "@echo-lab/harness/machine";
+import { formatRatio, ratio } from "./compare.ts";
 import {
   type BenchResults,
+  noisyCapacity,
+  noisyRow,
   parseResults,
   type Row,
   type ServerResult,
@@ -21,26 +24,72 @@ export const FOCUS_CONNECTIONS = 100;
 /** The message size of the detailed table. */
 export const FOCUS_SIZE = 64;
 
-/** Every summary table of `results`, with a heading naming the run. */
-export function renderSummary(results: BenchResults): string {
+/** Every summary table of `results` (read from `source`), with a heading
+ * naming the run. */
+export function renderSummary(
+  results: BenchResults,
+  source = "latest.json",
+): string {
   const measured = results.servers.filter((s) => !s.error);
   const failed = results.servers.filter((s) => s.error);
   const command = ["deno task bench", ...results.args].join(" ");
+  const reference = results.servers.find((s) => s.id === results.reference);
+  const { rounds } = results.settings;
   const parts = [
     `# Benchmark summary`,
-    `Rendered by \`bench/report.ts\` from \`latest.json\`: \`${command}\` on ` +
+    `Rendered by \`bench/report.ts\` from \`${source}\`: \`${command}\` on ` +
     `${machineLine(results.machine, results.date)} (run finished ` +
-    `${results.date}). Medians of ${results.settings.rounds} rounds of ` +
-    `${results.settings.roundMs} ms; "–" = not run (the capacity probe held ` +
-    `fewer connections), "failed" = some connection or echo failed, ` +
-    `"${LIMITED}" = limited by the load generator (${results.loadgen.name}, ` +
-    `${results.loadgen.threads} thread(s): its CPU per thread neared a ` +
-    `core), so the figure is its limit, not the server's: do not rank ` +
-    `servers by it. Cores busy before the run: ` +
-    `${results.backgroundCores.toFixed(2)}.`,
-    ...mixedDates(results),
-    ...results.notes.map((note) => `- ${note}`),
-    ...failed.map((s) => `- ${s.label} could not be measured: ${s.error}`),
+    `${results.date}). ${method(results)} "–" = not run (the capacity ` +
+    `probe held fewer connections), "failed" = some connection or echo ` +
+    `failed, "${LIMITED}" = limited by the load generator ` +
+    `(${results.loadgen.name}, ${results.loadgen.threads} thread(s): its ` +
+    `CPU per thread neared a core), so its round trips/s are its limit, ` +
+    `not the server's: do not rank servers by them. Cores busy before the ` +
+    `run: ${results.backgroundCores.toFixed(2)}.`,
+    ...quietLines(results),
+    [
+      ...results.notes.map((note) => `- ${note}`),
+      ...failed.map((s) => `- ${s.label} could not be measured: ${s.error}`),
+    ].join("\n"),
+    ...(reference && !reference.error
+      ? results.settings.sizes.flatMap((size) => [
+        `## CPU per round trip, ratio to ${reference.label}, ${bytes(size)}`,
+        `The server's CPU seconds per round trip over ${reference.label}'s, ` +
+        `round by round: the median of ${rounds} rounds (the lowest and ` +
+        `highest). Below 1 is cheaper than the reference. On two cores this ` +
+        `is the fairest comparison: it does not depend on who waited for whom.`,
+        ratioTable(results, measured, size, "cpu"),
+        `## Round trips per second, ratio to ${reference.label}, ${
+          bytes(size)
+        }`,
+        ratioTable(results, measured, size, "rate"),
+      ])
+      : [`No ratios: the C reference did not run in this run.`]),
+    ...results.settings.sizes.flatMap((size) => [
+      `## CPU µs per round trip, ${bytes(size)}`,
+      `Medians over the rounds, on this machine.`,
+      table(
+        ["server", ...results.settings.connections.map(count)],
+        measured.map((s) => [
+          s.label,
+          ...results.settings.connections.map((c) =>
+            cpuCell(results, rowOf(s, c, size))
+          ),
+        ]),
+      ),
+    ]),
+    ...results.settings.sizes.flatMap((size) => [
+      `## Round trips per second, ${bytes(size)}`,
+      table(
+        ["server", ...results.settings.connections.map(count)],
+        measured.map((s) => [
+          s.label,
+          ...results.settings.connections.map((c) =>
+            rateCell(results, rowOf(s, c, size))
+          ),
+        ]),
+      ),
+    ]),
     `## Footprint and capacity`,
     table(
       [
@@ -52,20 +101,8 @@ export function renderSummary(results: BenchResults): string {
         "RSS per connection",
         "CPU idle with held open",
       ],
-      measured.map(capacityCells),
+      measured.map((s) => capacityCells(results, s)),
     ),
-    ...results.settings.sizes.flatMap((size) => [
-      `## Round trips per second, ${bytes(size)}`,
-      table(
-        ["server", ...results.settings.connections.map(count)],
-        measured.map((s) => [
-          s.label,
-          ...results.settings.connections.map((c) =>
-            rateCell(rowOf(s, c, size))
-          ),
-        ]),
-      ),
-    ]),
     `## At ${count(FOCUS_CONNECTIONS)} connections, ${bytes(FOCUS_SIZE)}`,
     `(or the most connections the server held, when fewer)`,
     table(
@@ -83,12 +120,12 @@ export function renderSummary(results: BenchResults): string {
       ],
       measured.flatMap((s) => {
         const row = focusRow(s);
-        return row ? [focusCells(s, row)] : [];
+        return row ? [focusCells(results, s, row)] : [];
       }),
     ),
     ...openLoopSection(results, measured),
   ];
-  return parts.join("\n\n") + "\n";
+  return parts.filter(Boolean).join("\n\n") + "\n";
 }
 
 /** The row of the detailed table: 64 B at 100 connections, or at the most
@@ -125,7 +162,74 @@ export function table(header: string[], rows: string[][]): string {
     .join("\n");
 }
 
-function capacityCells(server: ServerResult): string[] {
+/** How the run measured, in a sentence or two. */
+function method(results: BenchResults): string {
+  const { rounds, roundMs, warmupMs } = results.settings;
+  if (!results.quiet) {
+    return `Medians of ${rounds} rounds of ${roundMs} ms, measured one ` +
+      `server after another (this file predates interleaved rounds and ` +
+      `the quiet check: its ratios pair rounds that ran at different times).`;
+  }
+  return `Closed loop: ${rounds} rounds; each round measures every server ` +
+    `once, on a fresh process that is the only server alive, in an order ` +
+    `rotated each round (${warmupMs} ms of warm-up, then ${roundMs} ms ` +
+    `timed), so each server's ratio to the reference pairs figures from ` +
+    `the same round.`;
+}
+
+/** The quiet check's outcome, and the mark of what it flagged. */
+function quietLines(results: BenchResults): string[] {
+  const quiet = results.quiet;
+  if (!quiet) return [];
+  const rule = `Every measurement was repeated (up to ${quiet.maxAttempts} ` +
+    `attempts) while more than ${quiet.limitCores} core of other work ran ` +
+    `beside it (the machine's busy time, steal included, less the server's ` +
+    `and the load generator's).`;
+  if (quiet.noisy.length === 0) return [`${rule} None stayed noisy.`];
+  return [
+    `${rule} **${quiet.noisy.length} stayed noisy** and were kept with ` +
+    `\`--accept-noise\`; their cells are marked "${NOISY}":`,
+    quiet.noisy.map((n) =>
+      `- ${n.server}, ${n.what}: ${n.otherCores.toFixed(2)} cores of other ` +
+      `work (attempts: ${n.attempts})`
+    ).join("\n"),
+  ];
+}
+
+/** Each server's ratio to the reference in each cell of `size`. */
+function ratioTable(
+  results: BenchResults,
+  measured: ServerResult[],
+  size: number,
+  metric: "cpu" | "rate",
+): string {
+  return table(
+    ["server", ...results.settings.connections.map(count)],
+    measured.map((s) => [
+      s.label,
+      ...results.settings.connections.map((connections) => {
+        const row = rowOf(s, connections, size);
+        if (!row || row.status === "not run") return "–";
+        if (s.id === results.reference) return "1 (reference)";
+        const r = ratio(results, {
+          a: s.id,
+          b: results.reference!,
+          connections,
+          size,
+          metric,
+        });
+        if (!r) return row.status === "failed" ? "failed" : "–";
+        return `${formatRatio(r.median)} (${formatRatio(r.min)}-` +
+          `${formatRatio(r.max)})` + marks(results, row, metric === "rate");
+      }),
+    ]),
+  );
+}
+
+function capacityCells(
+  results: BenchResults,
+  server: ServerResult,
+): string[] {
   const capacity = server.capacity!;
   const idle = server.idle;
   const beyond = capacity.failure
@@ -145,17 +249,21 @@ function capacityCells(server: ServerResult): string[] {
       ? "?"
       : `${Math.round(capacity.idleCores * 100)}% @ ${
         count(capacity.idleConnections ?? 0)
-      }`,
+      }` + (noisyCapacity(results, server) ? ` ${NOISY}` : ""),
   ];
 }
 
-function focusCells(server: ServerResult, row: Row): string[] {
+function focusCells(
+  results: BenchResults,
+  server: ServerResult,
+  row: Row,
+): string[] {
   const s = row.summary!;
   const med = (spread: Spread | null, digits: number) =>
     spread ? spread.median.toFixed(digits) : "?";
   return [
     server.label + (row.status === "failed" ? " (failed)" : "") +
-    limitedMark(row),
+    marks(results, row, true),
     count(row.connections),
     count(s.roundTripsPerSecond.median),
     count(s.p50Us.median),
@@ -191,30 +299,22 @@ function openLoopSection(
           if (!row?.summary) return row?.status === "failed" ? "failed" : "–";
           const cores = row.summary.serverCores?.median.toFixed(2) ?? "?";
           return `${cores} / ${count(row.summary.p99Us.median)}` +
-            limitedMark(row) + (row.status === "failed" ? " (failed)" : "");
+            marks(results, row, true) +
+            (row.status === "failed" ? " (failed)" : "");
         }),
       ]),
     ),
   ];
 }
 
-/** A line naming when each server was measured, when a merged file holds
- * servers from more than one run. */
-function mixedDates(results: BenchResults): string[] {
-  const dates = new Set(results.servers.map((s) => s.date.slice(0, 16)));
-  if (dates.size < 2) return [];
-  return [
-    `Merged from ${dates.size} runs: ` +
-    results.servers.map((s) => `${s.label} ${s.date.slice(0, 16)}`)
-      .join(", ") +
-    ".",
-  ];
-}
-
 const LIMITED = "‡";
+const NOISY = "†";
 
-function limitedMark(row: Row): string {
-  return row.summary?.loadgenLimited ? ` ${LIMITED}` : "";
+/** A cell's marks: `†` when it stayed noisy, `‡` when limited by the load
+ * generator (which says nothing against a CPU figure: `limited` false). */
+function marks(results: BenchResults, row: Row, limited: boolean): string {
+  return (noisyRow(results, row) ? ` ${NOISY}` : "") +
+    (limited && row.summary?.loadgenLimited ? ` ${LIMITED}` : "");
 }
 
 function rowOf(server: ServerResult, connections: number, size: number) {
@@ -223,11 +323,19 @@ function rowOf(server: ServerResult, connections: number, size: number) {
   );
 }
 
-function rateCell(row: Row | undefined): string {
+function rateCell(results: BenchResults, row: Row | undefined): string {
   if (!row || row.status === "not run" || !row.summary) return "–";
   const rate = count(row.summary.roundTripsPerSecond.median) +
-    limitedMark(row);
+    marks(results, row, true);
   return row.status === "failed" ? `${rate} (failed)` : rate;
+}
+
+function cpuCell(results: BenchResults, row: Row | undefined): string {
+  const cpu = row?.summary?.cpuSecondsPerMillion;
+  if (!row || row.status === "not run" || !cpu) return "–";
+  // CPU seconds per 10⁶ round trips is µs per round trip.
+  const micros = cpu.median.toFixed(1) + marks(results, row, false);
+  return row.status === "failed" ? `${micros} (failed)` : micros;
 }
 
 function count(n: number): string {

@@ -34,7 +34,8 @@ Deno.test("the committed latest.json renders well-formed tables", async () => {
   const sizes = results.settings.sizes.length;
   const openLoop = results.settings.rates.length > 0 &&
     measured.some((s) => s.openLoop.length > 0);
-  assert.equal(tables.length, sizes + 2 + (openLoop ? 1 : 0));
+  // Per size: CPU and rate as ratios to the reference, then both absolute.
+  assert.equal(tables.length, 4 * sizes + 2 + (openLoop ? 1 : 0));
   for (const lines of tables) {
     const columns = lines[0].split(" | ").length;
     assert.match(lines[1], /^\| -+:? (\| -+:? )*\|$/, "separator row");
@@ -44,8 +45,8 @@ Deno.test("the committed latest.json renders well-formed tables", async () => {
       assert.equal(line.length, lines[0].length, "padded to one width");
     }
   }
-  // Every measured server has a row in the footprint and rate tables.
-  for (const lines of tables.slice(0, sizes + 1)) {
+  // Every measured server has a row in the ratio, rate and footprint tables.
+  for (const lines of tables.slice(0, 4 * sizes + 1)) {
     assert.equal(lines.length, 2 + measured.length);
   }
   for (const server of measured) {
@@ -87,4 +88,82 @@ Deno.test("focusRow takes 100 connections, or the most held below", () => {
     10,
   );
   assert.equal(focusRow(server([row(1000)])), undefined);
+});
+
+Deno.test("ratios to the reference, round by round, with noisy cells marked", async () => {
+  const results = parseResults(await Deno.readTextFile(LATEST));
+  results.quiet = {
+    limitCores: 0.1,
+    maxAttempts: 3,
+    noisy: [{
+      server: "06-epoll server",
+      what: "100 conn × 64 B, round 2",
+      otherCores: 0.5,
+      attempts: 3,
+    }],
+  };
+  results.settings.connections = [100];
+  results.settings.sizes = [64];
+  results.servers = results.servers.filter((s) =>
+    ["06-epoll server", "reference c"].includes(s.id)
+  );
+  // Three rounds each: 06 at 2, 1 and 1 times C's rate, for 1.5 times C's
+  // CPU per round trip in every round; 06's second round was noisy.
+  const rates = {
+    "06-epoll server": [200, 100, 100],
+    "reference c": [100, 100, 100],
+  };
+  for (const server of results.servers) {
+    const row = server.rows.find((r) =>
+      r.connections === 100 && r.size === 64
+    )!;
+    server.rows = [row];
+    const own = server.id === "reference c" ? 1 : 1.5;
+    row.rounds = rates[server.id as keyof typeof rates].map((rate, i) => ({
+      ...row.rounds[0],
+      roundTrips: rate,
+      seconds: 1,
+      serverCpuSeconds: rate * own * 1e-5,
+      otherCores: server.id !== "reference c" && i === 1 ? 0.5 : 0,
+      attempts: server.id !== "reference c" && i === 1 ? 3 : 1,
+    }));
+  }
+  const summary = renderSummary(results);
+  const [cpu, rate] = tablesIn(summary);
+  assert.match(cpu.join("\n"), /\| 06-epoll +\| +1\.50 \(1\.50-1\.50\) † \|/);
+  assert.match(cpu.join("\n"), /\| C epoll +\| +1 \(reference\) \|/);
+  assert.match(rate.join("\n"), /\| 06-epoll +\| +1\.00 \(1\.00-2\.00\) †/);
+  assert.match(summary, /\*\*1 stayed noisy\*\*/);
+  assert.match(
+    summary,
+    /- 06-epoll server, 100 conn × 64 B, round 2: 0\.50 cores of other work \(attempts: 3\)/,
+  );
+});
+
+Deno.test("an older file reads as schema 3: otherCores per round, no quiet check", async () => {
+  // The committed file as schema 2 wrote it, whichever schema it has now.
+  const old = JSON.parse(await Deno.readTextFile(LATEST));
+  old.schema = 2;
+  delete old.quiet;
+  delete old.reference;
+  for (const server of old.servers) {
+    for (const row of server.rows) {
+      for (const round of row.rounds) {
+        delete round.otherCores;
+        delete round.attempts;
+      }
+    }
+  }
+  const results = parseResults(JSON.stringify(old));
+  assert.equal(results.schema, 3);
+  assert.equal(results.quiet, null);
+  assert.equal(results.reference, "reference c");
+  const round = results.servers[0].rows[0].rounds[0];
+  assert.equal(round.attempts, 1);
+  assert.equal(
+    round.otherCores,
+    (round.machineCpuSeconds - round.serverCpuSeconds! -
+      round.loadgenCpuSeconds) / round.seconds,
+  );
+  assert.match(renderSummary(results), /predates interleaved rounds/);
 });

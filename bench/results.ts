@@ -12,11 +12,11 @@ import type { Spread } from "./stats.ts";
 /** Failures by kind, e.g. `{ "closed by server": 3 }`. */
 export type ErrorCounts = Record<string, number>;
 
-/** The whole result file. */
+/** The whole result file: one run, every row measured in it. */
 export interface BenchResults {
-  /** Bumped when a field changes meaning or appears (schema 1 files are
-   * read as schema 2 with no open-loop runs: see parseResults). */
-  schema: 2;
+  /** Bumped when a field changes meaning or appears (schema 1 and 2 files
+   * are read as schema 3: see parseResults). */
+  schema: 3;
   /** ISO 8601 time the run finished. */
   date: string;
   /** `deno task bench` arguments, e.g. `["--quick"]`. */
@@ -24,12 +24,38 @@ export interface BenchResults {
   machine: Machine;
   /** Cores the machine kept busy during 2 s before the run (other work). */
   backgroundCores: number;
+  /** The id of the server every ratio is taken to (`reference c`), measured
+   * in the same rounds as every other; null when it could not run. */
+  reference: string | null;
+  /** The quiet check: null for a file older than it (schema 1 and 2, whose
+   * rows were measured one server after another, not interleaved). */
+  quiet: QuietCheck | null;
   settings: Settings;
   /** The load generator that drove every server. */
   loadgen: LoadgenInfo;
   /** Things the reader should know: skipped references, caveats. */
   notes: string[];
   servers: ServerResult[];
+}
+
+/** How the run checked that nothing else ran beside a measurement. */
+export interface QuietCheck {
+  /** A measurement with more `otherCores` than this was repeated. */
+  limitCores: number;
+  /** At most this many attempts per measurement. */
+  maxAttempts: number;
+  /** Measurements still above the limit after every attempt, which the run
+   * kept because it was given `--accept-noise` (else it wrote nothing). */
+  noisy: NoisyMeasurement[];
+}
+
+/** A measurement that stayed noisy: which server, cell and round. */
+export interface NoisyMeasurement {
+  server: string;
+  /** e.g. `100 conn × 64 B, round 3`, `capacity probe`, `open loop`. */
+  what: string;
+  otherCores: number;
+  attempts: number;
 }
 
 export interface LoadgenInfo {
@@ -47,7 +73,11 @@ export interface Settings {
   references: string[];
   sizes: number[];
   connections: number[];
+  /** Closed loop: every server measured once per round, on a fresh process,
+   * in an order rotated each round. */
   rounds: number;
+  /** Open loop: timed rounds per offered rate. */
+  openLoopRounds: number;
   roundMs: number;
   warmupMs: number;
   /** The capacity probe's last step. */
@@ -71,7 +101,7 @@ export interface ServerResult {
   task: string;
   /** The command line that ran it. */
   command: string[];
-  /** ISO 8601 time it was measured (a merged file mixes runs). */
+  /** ISO 8601 time its first measurement began. */
   date: string;
   /** Set when the server could not be measured at all. */
   error: string | null;
@@ -112,6 +142,10 @@ export interface Capacity {
    * stayed open and silent for a round's length after the probe. */
   idleCores: number | null;
   idleConnections: number | null;
+  /** What else kept the machine busy while `idleCores` was read (cores). */
+  idleOtherCores: number | null;
+  /** How many times the probe ran to find a quiet machine. */
+  attempts: number;
 }
 
 /** One step of the probe: `connections` open, `echoed` answered. */
@@ -157,8 +191,16 @@ export interface Round {
   p999Us: number;
   serverCpuSeconds: number | null;
   loadgenCpuSeconds: number;
-  /** Every core of the machine, busy for any reason (see otherCores). */
+  /** Every core of the machine, busy for any reason: wall time × cores −
+   * idle time, from /proc/stat. */
   machineCpuSeconds: number;
+  /** What neither the server nor the load generator used, per wall second:
+   * (machineCpuSeconds − serverCpuSeconds − loadgenCpuSeconds) / seconds
+   * (the server's share counted as 0 when unknown). */
+  otherCores: number;
+  /** How many times this measurement was made to find a quiet machine: the
+   * round kept is the attempt with the least other work. */
+  attempts: number;
   rssBytes: number | null;
   threads: number | null;
   processes: number | null;
@@ -217,31 +259,77 @@ export function formatResults(results: BenchResults): string {
   ).replaceAll(EMPTY, "{}") + "\n";
 }
 
-/** Reads a results file: schema 2, or schema 1 (the Deno load generator, no
- * open-loop runs) brought up to it. Throws on anything else. */
+/** Whether a row had a round with more other work beside it than the
+ * quiet check allows (never, for a file older than the check). */
+export function noisyRow(results: BenchResults, row: Row): boolean {
+  const limit = results.quiet?.limitCores ?? Infinity;
+  return row.rounds.some((r) => r.otherCores > limit);
+}
+
+/** Whether the capacity probe's idle reading had other work beside it. */
+export function noisyCapacity(
+  results: BenchResults,
+  server: ServerResult,
+): boolean {
+  const limit = results.quiet?.limitCores ?? Infinity;
+  return (server.capacity?.idleOtherCores ?? 0) > limit;
+}
+
+/** What neither the server nor the load generator used in `round`, in cores. */
+export function otherCoresOf(
+  round: Pick<
+    Round,
+    "machineCpuSeconds" | "serverCpuSeconds" | "loadgenCpuSeconds" | "seconds"
+  >,
+): number {
+  return (round.machineCpuSeconds - (round.serverCpuSeconds ?? 0) -
+    round.loadgenCpuSeconds) / round.seconds;
+}
+
+/** Reads a results file: schema 3, or an older one brought up to it (schema
+ * 1: the Deno load generator, no open-loop runs; schema 1 and 2: no quiet
+ * check, rows measured one server after another). Throws on anything else. */
 export function parseResults(text: string): BenchResults {
   const json = JSON.parse(text);
-  if (json?.schema === 2) return json as BenchResults;
-  if (json?.schema !== 1) {
+  if (json?.schema === 3) return json as BenchResults;
+  if (json?.schema !== 1 && json?.schema !== 2) {
     throw new Error(`not a bench results file (schema ${json?.schema})`);
   }
-  const old = json as Omit<BenchResults, "schema" | "loadgen">;
+  const old = json as Omit<BenchResults, "schema" | "reference" | "quiet">;
+  const rounds = (rounds: Round[] = []) =>
+    rounds.map((r) => ({ ...r, otherCores: otherCoresOf(r), attempts: 1 }));
+  const rows = <T extends Row>(rows: T[]) =>
+    rows.map((row) => ({
+      ...row,
+      rounds: rounds(row.rounds),
+      summary: row.summary && {
+        ...row.summary,
+        loadgenLimited: row.summary.loadgenLimited ??
+          row.summary.loadgenCores.median >= LOADGEN_LIMIT,
+      },
+    }));
   return {
     ...old,
-    schema: 2,
-    loadgen: { name: "deno", threads: 1 },
-    settings: { ...old.settings, rates: [], rateConnections: 0 },
+    schema: 3,
+    reference: old.servers.some((s) => s.id === "reference c")
+      ? "reference c"
+      : null,
+    quiet: null,
+    loadgen: old.loadgen ?? { name: "deno", threads: 1 },
+    settings: {
+      ...old.settings,
+      // Schema 1 ran no open loop.
+      rates: old.settings.rates ?? [],
+      rateConnections: old.settings.rateConnections ?? 0,
+      openLoopRounds: old.settings.rounds,
+    },
     servers: old.servers.map((server) => ({
       ...server,
       date: server.date ?? old.date,
-      openLoop: server.openLoop ?? [],
-      rows: server.rows.map((row) => ({
-        ...row,
-        summary: row.summary && {
-          ...row.summary,
-          loadgenLimited: row.summary.loadgenCores.median >= LOADGEN_LIMIT,
-        },
-      })),
+      capacity: server.capacity &&
+        { ...server.capacity, idleOtherCores: null, attempts: 1 },
+      openLoop: rows(server.openLoop ?? []),
+      rows: rows(server.rows),
     })),
   };
 }

@@ -58,12 +58,7 @@ export function summarize(
     serverCores: cpu ? over((r) => r.serverCpuSeconds! / r.seconds) : null,
     loadgenCores,
     loadgenLimited: loadgenCores.median / loadgenThreads >= LOADGEN_LIMIT,
-    otherCores: cpu
-      ? over((r) =>
-        (r.machineCpuSeconds - r.serverCpuSeconds! - r.loadgenCpuSeconds) /
-        r.seconds
-      )
-      : null,
+    otherCores: cpu ? over((r) => r.otherCores) : null,
     rssBytes: max((r) => r.rssBytes),
     threads: max((r) => r.threads),
     processes: max((r) => r.processes),

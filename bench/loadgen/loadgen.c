@@ -7,10 +7,13 @@
  * message goes as soon as the echo is back), then, on the same connections,
  * open loop at each of `--rates` round trips per second below saturation:
  * sends on a fixed schedule spread over the connections, latency counted from
- * the scheduled time (wrk2's cure for coordinated omission). `--phase=probe`
+ * the scheduled time (wrk2's cure for coordinated omission); with
+ * `--closed-rounds`, fewer closed-loop rounds than open-loop ones (the closed
+ * loop then only sets the highest rate worth offering). `--phase=probe`
  * opens connections in steps until the server stops echoing on all of them.
  * Failed connects, resets, closes by the server and wrong bytes are counted
- * by kind, never hidden. It is written in C on epoll, with `--threads` workers
+ * by kind, never hidden. Every timed round and the probe's idle pause also
+ * report the machine's busy time, so the bench can tell what else ran. It is written in C on epoll, with `--threads` workers
  * each owning a share of the connections: per round trip it costs about as
  * much CPU as the C reference (the same system calls; see bench/README.md)
  * and less than most Deno servers, and threads give it headroom where there
@@ -53,8 +56,8 @@
 static struct {
   char host[64], phase[16], rates[256];
   int port, connections, size, rounds, round_ms, warmup_ms, timeout_ms;
-  int memory_mb, server_pid, threads;
-} opt = {.host = "127.0.0.1", .phase = "load", .port = 7007,
+  int memory_mb, server_pid, threads, closed_rounds;
+} opt = {.closed_rounds = -1, .host = "127.0.0.1", .phase = "load", .port = 7007,
          .connections = 100, .size = 64, .rounds = 3, .round_ms = 1000,
          .warmup_ms = 500, .timeout_ms = 5000, .memory_mb = 4096, .threads = 1};
 
@@ -514,13 +517,23 @@ static int tree_usage(int pid, struct usage *u) {
   return 0;
 }
 
-static double machine_cpu_seconds(void) {
+/* Seconds every core of the machine spent idle (idle + iowait in the first
+ * line of /proc/stat). On a tickless kernel they come from the idle loop's own
+ * clock (get_idle_time in fs/proc/stat.c), not from sampled ticks, so
+ * `wall seconds x cores - idle seconds` is the machine's busy time (steal and
+ * interrupts included) about as exact as the process times it is set beside. */
+static double machine_idle_seconds(void) {
   char buf[512];
-  unsigned long long user, nice, sys, idle, iowait, irq, softirq, steal;
+  unsigned long long user, nice, sys, idle, iowait;
   if (read_file("/proc/stat", buf, sizeof buf)) return 0;
-  sscanf(buf, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &user, &nice,
-         &sys, &idle, &iowait, &irq, &softirq, &steal);
-  return (user + nice + sys + irq + softirq + steal) / (double)sysconf(_SC_CLK_TCK);
+  sscanf(buf, "cpu %llu %llu %llu %llu %llu", &user, &nice, &sys, &idle, &iowait);
+  return (idle + iowait) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The machine's busy CPU seconds over `seconds` of wall time that began when
+ * machine_idle_seconds() returned `idle_before`. */
+static double machine_busy_seconds(double seconds, double idle_before) {
+  return seconds * sysconf(_SC_NPROCESSORS_ONLN) - (machine_idle_seconds() - idle_before);
 }
 
 static double self_cpu_seconds(void) {
@@ -674,12 +687,12 @@ static double timed_round(const char *event, int round, int64_t period, long rat
   struct errors before = all_errors();
   struct usage u0, u1;
   int server = opt.server_pid && tree_usage(opt.server_pid, &u0) == 0;
-  double self = self_cpu_seconds(), machine = machine_cpu_seconds();
+  double self = self_cpu_seconds(), idle = machine_idle_seconds();
   int64_t started = now_ns();
   set_record(1);
   run(period ? phase_rate : phase_run, period, started + opt.round_ms * 1000000LL, 0);
   double seconds = (now_ns() - started) / 1e9;
-  double machine_seconds = machine_cpu_seconds() - machine;
+  double machine_seconds = machine_busy_seconds(seconds, idle);
   double self_seconds = self_cpu_seconds() - self;
   server = server && tree_usage(opt.server_pid, &u1) == 0;
   long trips = 0, bytes = 0;
@@ -726,10 +739,10 @@ static void measure(void) {
   if (!connect_all()) return;
   run(phase_run, 0, now_ns() + opt.warmup_ms * 1000000LL, 0);
   double rates[100];
-  for (int r = 1; r <= opt.rounds; r++) rates[r - 1] = timed_round("round", r, 0, 0);
-  qsort(rates, opt.rounds, sizeof(double), compare_doubles);
-  double median = opt.rounds % 2 ? rates[opt.rounds / 2]
-                                 : (rates[opt.rounds / 2 - 1] + rates[opt.rounds / 2]) / 2;
+  int closed = opt.closed_rounds < 0 ? opt.rounds : opt.closed_rounds;
+  for (int r = 1; r <= closed; r++) rates[r - 1] = timed_round("round", r, 0, 0);
+  qsort(rates, closed, sizeof(double), compare_doubles);
+  double median = closed % 2 ? rates[closed / 2] : (rates[closed / 2 - 1] + rates[closed / 2]) / 2;
   for (char *p = opt.rates; *p;) {
     long rate = strtol(p, &p, 10);
     if (*p == ',') p++;
@@ -789,10 +802,13 @@ static void probe(void) {
   struct usage u0, u1;
   int idle = opt.server_pid && live() > 0 && !atomic_load(&stopped) &&
              tree_usage(opt.server_pid, &u0) == 0;
+  double self = self_cpu_seconds(), machine_idle = machine_idle_seconds();
   int64_t started = now_ns();
   if (idle) run(phase_pause, 0, started + opt.round_ms * 1000000LL, 0);
   idle = idle && tree_usage(opt.server_pid, &u1) == 0;
   double seconds = (now_ns() - started) / 1e9;
+  double other = machine_busy_seconds(seconds, machine_idle) - (self_cpu_seconds() - self) -
+                 (u1.cpu_seconds - u0.cpu_seconds);
   printf("{\"event\":\"probe\",\"held\":%d", held);
   print_nullable("failedAt", failed_at, failed_at > 0);
   printf(",\"failure\":");
@@ -800,6 +816,8 @@ static void probe(void) {
   else printf("null");
   print_nullable("idleConnections", live(), idle);
   print_nullable("idleCores", idle ? (u1.cpu_seconds - u0.cpu_seconds) / seconds : 0, idle);
+  /* What else kept the machine busy meanwhile (the bench repeats a noisy probe). */
+  print_nullable("idleOtherCores", idle ? other / seconds : 0, idle);
   end_event(NULL);
 }
 
@@ -808,7 +826,7 @@ static void usage(const char *why) {
   fprintf(stderr, "loadgen: %s\nusage: loadgen --port P [--host H] [--phase probe|load] "
                   "[--connections N] [--size B] [--rates R,R] [--rounds N] [--round-ms MS] "
                   "[--warmup-ms MS] [--timeout-ms MS] [--memory-mb MB] [--server-pid PID] "
-                  "[--threads N]\n", why);
+                  "[--threads N] [--closed-rounds N]\n", why);
   exit(2);
 }
 
@@ -819,6 +837,7 @@ static void parse(int argc, char **argv) {
     {"round-ms", &opt.round_ms, 10, 60000}, {"warmup-ms", &opt.warmup_ms, 0, 60000},
     {"timeout-ms", &opt.timeout_ms, 10, 600000}, {"memory-mb", &opt.memory_mb, 1, 1 << 20},
     {"server-pid", &opt.server_pid, 0, 1 << 22}, {"threads", &opt.threads, 1, MAX_THREADS},
+    {"closed-rounds", &opt.closed_rounds, 1, 100},
   };
   for (int i = 1; i < argc; i++) {
     char *arg = argv[i], *value = strchr(arg, '=');
