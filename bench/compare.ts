@@ -1,0 +1,249 @@
+/**
+ * The comparisons the prose quotes: which two servers, in which cell, by
+ * which measure, and the verdict the data gives them. A README declares each
+ * comparison in a marker, and `deno task readmes` writes the sentence or
+ * table under it from bench/results/latest.json (site/figures.ts), so no
+ * verdict is ever typed by hand; `deno task bench --reproduce` measures the
+ * same comparisons again.
+ *
+ * A marker is an HTML comment on a line of its own, with `key="value"`
+ * attributes, closed by `<!-- /bench -->`:
+ *
+ *     <!-- bench compare a="05-select server:poll" b="06-epoll server" at="100x64" metric="rate" -->
+ *     (the generated sentence)
+ *     <!-- /bench -->
+ *
+ *     <!-- bench table servers="05-select server, 05-select server:poll" at="1x64, 100x64" -->
+ *     (the generated table)
+ *     <!-- /bench -->
+ *
+ * Server ids are those of the results (`06-epoll server:edge`,
+ * `reference c`); `at` lists cells as CONNECTIONSxSIZE; `metric` lists
+ * `rate` (round trips per second) and `cpu` (server CPU per round trip). A
+ * table compares each of its servers with the C reference (`reference c`),
+ * by CPU per round trip, in each cell.
+ *
+ * @example
+ * ```ts
+ * import { ratio, verdict } from "./compare.ts";
+ * import { parseResults } from "./results.ts";
+ * const results = parseResults(
+ *   Deno.readTextFileSync("bench/results/latest.json"),
+ * );
+ * const r = ratio(results, {
+ *   a: "06-epoll server:edge",
+ *   b: "06-epoll server",
+ *   connections: 100,
+ *   size: 64,
+ *   metric: "rate",
+ * });
+ * if (r) console.log(verdict(r)); // e.g. "level with"
+ * ```
+ *
+ * @module
+ */
+import { join, relative } from "node:path";
+import type { BenchResults, Round } from "./results.ts";
+import { pairedRatio } from "./stats.ts";
+
+/** Two servers compared in one cell by one measure. */
+export interface Comparison {
+  /** Server ids as in the results, e.g. `05-select server:poll`,
+   * `reference c`. */
+  a: string;
+  b: string;
+  connections: number;
+  size: number;
+  /** `rate`: round trips per second; `cpu`: server CPU per round trip. */
+  metric: "rate" | "cpu";
+}
+
+/** a's figure over b's, paired round by round: the median round's ratio and
+ * the lowest and highest. */
+export interface Ratio {
+  median: number;
+  min: number;
+  max: number;
+  rounds: number;
+}
+
+/** The server every table compares with: the C epoll reference. */
+export const REFERENCE = "reference c";
+
+/** The metrics a marker may name. */
+export const METRICS = ["rate", "cpu"] as const;
+
+/** a's figure over b's in the comparison's cell, paired round by round
+ * (bench/stats.ts pairedRatio), or null when either was not measured there
+ * (no such server or cell, no rounds, or no CPU figure for `cpu`). */
+export function ratio(results: BenchResults, c: Comparison): Ratio | null {
+  const [a, b] = [c.a, c.b].map((id) => perRound(results, id, c));
+  if (!a || !b || a.length === 0 || a.length !== b.length) return null;
+  const r = pairedRatio(a, b);
+  return { ...r, rounds: a.length };
+}
+
+/** The comparison's measure in each round of server `id`'s cell. */
+function perRound(
+  results: BenchResults,
+  id: string,
+  c: Comparison,
+): number[] | null {
+  const row = results.servers.find((s) => s.id === id)?.rows.find((r) =>
+    r.connections === c.connections && r.size === c.size
+  );
+  if (!row || row.status === "not run") return null;
+  const value = c.metric === "rate"
+    ? (r: Round) => r.roundTrips / r.seconds
+    : (r: Round) =>
+      r.serverCpuSeconds === null ? NaN : r.serverCpuSeconds / r.roundTrips;
+  const values = row.rounds.map(value);
+  return values.every(Number.isFinite) ? values : null;
+}
+
+/** The ratio to 2 decimals (3 significant digits from 10 up): `0.98`,
+ * `1.30`, `12.4`. */
+export function formatRatio(n: number): string {
+  return n >= 10 ? String(Number(n.toPrecision(3))) : n.toFixed(2);
+}
+
+/** Whether the rounds' spread holds 1: then neither server was ahead on
+ * this machine. */
+export function level(r: Ratio): boolean {
+  return r.min <= 1 && 1 <= r.max;
+}
+
+/** The verdict the ratio gives, to read between a and b ("a is VERDICT b"):
+ * `level with` when the spread over rounds holds 1, else `1.30× ahead of`
+ * or `behind (0.77×)`. For `cpu`, where more is worse: `level with`,
+ * `1.30× the CPU per round trip of`, and so on (see `sentence`). */
+export function verdict(r: Ratio): string {
+  if (level(r)) return "level with";
+  return r.median > 1
+    ? `${formatRatio(r.median)}× ahead of`
+    : `behind (${formatRatio(r.median)}×)`;
+}
+
+const ATTRIBUTE = /(\w+)="([^"]*)"/g;
+/** A marker line: `<!-- bench KIND key="value" … -->`. */
+export const OPEN = /^<!-- bench (\w+)((?: \w+="[^"]*")*) -->$/;
+export const CLOSE = "<!-- /bench -->";
+
+/** One `bench` marker of a Markdown file and what it declares. */
+export interface Block {
+  kind: "compare" | "table";
+  /** 1-based lines of the opening and closing marker. */
+  line: number;
+  endLine: number;
+  /** The marker line as written. */
+  marker: string;
+  /** The text between the markers, as it stands. */
+  body: string;
+  /** `table`: the servers, in order; `compare`: a and b. */
+  servers: string[];
+  cells: { connections: number; size: number }[];
+  metrics: Comparison["metric"][];
+}
+
+/** Every `bench` block of `markdown` (repository path `source`, for
+ * errors). Throws, naming the line, on a malformed or unclosed marker. */
+export function blocks(markdown: string, source: string): Block[] {
+  const lines = markdown.split("\n");
+  const found: Block[] = [];
+  let fence = false;
+  for (let i = 0; i < lines.length; i++) {
+    if (/^\s*(```|~~~)/.test(lines[i])) fence = !fence;
+    if (fence || !lines[i].startsWith("<!-- bench ")) continue;
+    const fail = (why: string) => new Error(`${source}:${i + 1}: ${why}`);
+    const open = lines[i].match(OPEN);
+    if (!open) {
+      throw fail(`not a marker: <!-- bench KIND key="value" ... -->`);
+    }
+    const kind = open[1];
+    if (kind !== "compare" && kind !== "table") {
+      throw fail(`bench ${kind}: the kinds are compare and table`);
+    }
+    const attrs = Object.fromEntries(
+      [...open[2].matchAll(ATTRIBUTE)].map((m) => [m[1], m[2]]),
+    );
+    const list = (key: string) =>
+      (attrs[key] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    const end = lines.indexOf(CLOSE, i + 1);
+    if (end < 0) throw fail(`bench ${kind}: no ${CLOSE} below it`);
+    const cells = list("at").map((cell) => {
+      const m = cell.match(/^(\d+)x(\d+)$/);
+      if (!m) throw fail(`at="${attrs.at}": cells are CONNECTIONSxSIZE`);
+      return { connections: Number(m[1]), size: Number(m[2]) };
+    });
+    if (cells.length === 0) throw fail(`bench ${kind}: no at="..." cells`);
+    const metrics = kind === "table" ? ["cpu"] : list("metric");
+    for (const m of metrics) {
+      if (!(METRICS as readonly string[]).includes(m)) {
+        throw fail(`metric="${attrs.metric}": metrics are rate and cpu`);
+      }
+    }
+    if (metrics.length === 0) throw fail(`bench compare: no metric="..."`);
+    const servers = kind === "table" ? list("servers") : [attrs.a, attrs.b];
+    if (servers.length === 0 || servers.some((s) => !s)) {
+      throw fail(
+        kind === "table" ? `bench table: no servers="..."` : `needs a and b`,
+      );
+    }
+    found.push({
+      kind,
+      line: i + 1,
+      endLine: end + 1,
+      marker: lines[i],
+      body: lines.slice(i + 1, end).join("\n"),
+      servers,
+      cells,
+      metrics: metrics as Comparison["metric"][],
+    });
+    i = end;
+  }
+  return found;
+}
+
+/** The comparisons one block quotes: a table, each server against the C
+ * reference by CPU per round trip; a compare block, a against b in each of
+ * its cells and metrics. */
+export function comparisonsOf(block: Block): Comparison[] {
+  const pairs = block.kind === "table"
+    ? block.servers.filter((s) => s !== REFERENCE).map((a) => [a, REFERENCE])
+    : [[block.servers[0], block.servers[1]]];
+  return pairs.flatMap(([a, b]) =>
+    block.cells.flatMap((cell) =>
+      block.metrics.map((metric) => ({ a, b, ...cell, metric }))
+    )
+  );
+}
+
+/** Every comparison the Markdown files under `root` quote, each once, in
+ * the order they first appear (files in path order). */
+export async function quotedComparisons(root: string): Promise<Comparison[]> {
+  const seen = new Map<string, Comparison>();
+  for (const path of await markdownUnder(root)) {
+    const text = await Deno.readTextFile(path);
+    for (const block of blocks(text, relative(root, path))) {
+      for (const c of comparisonsOf(block)) {
+        const key = `${c.a}|${c.b}|${c.connections}x${c.size}|${c.metric}`;
+        if (!seen.has(key)) seen.set(key, c);
+      }
+    }
+  }
+  return [...seen.values()];
+}
+
+/** Directories no quoted comparison lives in: generated output, packages. */
+const SKIP = new Set(["node_modules", "dist", "results"]);
+
+async function markdownUnder(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.name.startsWith(".") || SKIP.has(entry.name)) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) found.push(...await markdownUnder(path));
+    else if (entry.isFile && entry.name.endsWith(".md")) found.push(path);
+  }
+  return found.sort();
+}
