@@ -21,7 +21,9 @@
  * `reference c`); `at` lists cells as CONNECTIONSxSIZE; `metric` lists
  * `rate` (round trips per second) and `cpu` (server CPU per round trip). A
  * table compares each of its servers with the C reference (`reference c`),
- * by CPU per round trip, in each cell.
+ * by CPU per round trip, in each cell; `servers="*"` is every server of the
+ * run. Its optional `rates` lists open-loop rates to show as well (no
+ * comparison: the absolute figures).
  *
  * @example
  * ```ts
@@ -43,7 +45,9 @@
  * @module
  */
 import { join, relative } from "node:path";
+import { discoverChapters, serverTasks } from "@echo-lab/harness/chapters";
 import type { BenchResults, Round } from "./results.ts";
+import { REFERENCES } from "./servers.ts";
 import { pairedRatio } from "./stats.ts";
 
 /** Two servers compared in one cell by one measure. */
@@ -126,7 +130,7 @@ export function verdict(r: Ratio): string {
 
 const ATTRIBUTE = /(\w+)="([^"]*)"/g;
 /** A marker line: `<!-- bench KIND key="value" … -->`. */
-export const OPEN = /^<!-- bench (\w+)((?: \w+="[^"]*")*) -->$/;
+export const OPEN = /^( *)<!-- bench (\w+)((?: \w+="[^"]*")*) -->$/;
 export const CLOSE = "<!-- /bench -->";
 
 /** One `bench` marker of a Markdown file and what it declares. */
@@ -135,13 +139,21 @@ export interface Block {
   /** 1-based lines of the opening and closing marker. */
   line: number;
   endLine: number;
-  /** The marker line as written. */
+  /** The marker line as written, without its indent. */
   marker: string;
-  /** The text between the markers, as it stands. */
+  /** The markers' indent (a block inside a list item), which every line of
+   * the body carries too. */
+  indent: string;
+  /** The text between the markers, as it stands, without the indent. */
   body: string;
   /** `table`: the servers, in order; `compare`: a and b. */
   servers: string[];
+  /** `table` with `servers="*"`: every server of the run, in its order
+   * (`servers` then holds every server the lab has: `everyServer`). */
+  all: boolean;
   cells: { connections: number; size: number }[];
+  /** `table`: open-loop rates (round trips/s offered) to show, if any. */
+  rates: number[];
   metrics: Comparison["metric"][];
 }
 
@@ -153,22 +165,22 @@ export function blocks(markdown: string, source: string): Block[] {
   let fence = false;
   for (let i = 0; i < lines.length; i++) {
     if (/^\s*(```|~~~)/.test(lines[i])) fence = !fence;
-    if (fence || !lines[i].startsWith("<!-- bench ")) continue;
+    if (fence || !lines[i].trimStart().startsWith("<!-- bench ")) continue;
     const fail = (why: string) => new Error(`${source}:${i + 1}: ${why}`);
     const open = lines[i].match(OPEN);
     if (!open) {
       throw fail(`not a marker: <!-- bench KIND key="value" ... -->`);
     }
-    const kind = open[1];
+    const [, indent, kind] = open;
     if (kind !== "compare" && kind !== "table") {
       throw fail(`bench ${kind}: the kinds are compare and table`);
     }
     const attrs = Object.fromEntries(
-      [...open[2].matchAll(ATTRIBUTE)].map((m) => [m[1], m[2]]),
+      [...open[3].matchAll(ATTRIBUTE)].map((m) => [m[1], m[2]]),
     );
     const list = (key: string) =>
       (attrs[key] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-    const end = lines.indexOf(CLOSE, i + 1);
+    const end = lines.indexOf(indent + CLOSE, i + 1);
     if (end < 0) throw fail(`bench ${kind}: no ${CLOSE} below it`);
     const cells = list("at").map((cell) => {
       const m = cell.match(/^(\d+)x(\d+)$/);
@@ -176,6 +188,10 @@ export function blocks(markdown: string, source: string): Block[] {
       return { connections: Number(m[1]), size: Number(m[2]) };
     });
     if (cells.length === 0) throw fail(`bench ${kind}: no at="..." cells`);
+    const rates = list("rates").map(Number);
+    if (rates.some((r) => !Number.isInteger(r) || r <= 0)) {
+      throw fail(`rates="${attrs.rates}": rates are round trips/s offered`);
+    }
     const metrics = kind === "table" ? ["cpu"] : list("metric");
     for (const m of metrics) {
       if (!(METRICS as readonly string[]).includes(m)) {
@@ -183,7 +199,12 @@ export function blocks(markdown: string, source: string): Block[] {
       }
     }
     if (metrics.length === 0) throw fail(`bench compare: no metric="..."`);
-    const servers = kind === "table" ? list("servers") : [attrs.a, attrs.b];
+    const all = kind === "table" && attrs.servers === "*";
+    const servers = all
+      ? everyServer()
+      : kind === "table"
+      ? list("servers")
+      : [attrs.a, attrs.b];
     if (servers.length === 0 || servers.some((s) => !s)) {
       throw fail(
         kind === "table" ? `bench table: no servers="..."` : `needs a and b`,
@@ -193,15 +214,30 @@ export function blocks(markdown: string, source: string): Block[] {
       kind,
       line: i + 1,
       endLine: end + 1,
-      marker: lines[i],
-      body: lines.slice(i + 1, end).join("\n"),
+      marker: lines[i].trimStart(),
+      indent,
+      body: lines.slice(i + 1, end).map((line) => line.slice(indent.length))
+        .join("\n"),
       servers,
+      all,
       cells,
+      rates,
       metrics: metrics as Comparison["metric"][],
     });
     i = end;
   }
   return found;
+}
+
+/** Every server the lab has, by the id a run gives it: each chapter's
+ * `server` tasks, then the references. */
+export function everyServer(): string[] {
+  return [
+    ...discoverChapters().flatMap((chapter) =>
+      serverTasks(chapter).map((task) => `${chapter.name} ${task}`)
+    ),
+    ...REFERENCES.map((name) => `reference ${name}`),
+  ];
 }
 
 /** The comparisons one block quotes: a table, each server against the C

@@ -92,8 +92,19 @@ Deno.test("blocks: markers parsed, errors name the line", () => {
     "```",
     '<!-- bench table servers="x server, reference c" at="100x64" -->',
     "<!-- /bench -->",
+    "- an item:",
+    '  <!-- bench table servers="*" at="1x64" rates="1000" -->',
+    "  | old |",
+    "  <!-- /bench -->",
   ].join("\n");
-  const [compare, table] = blocks(md, "a.md");
+  const [compare, table, all] = blocks(md, "a.md");
+  // A block inside a list item: its body without the item's indent, and
+  // "*" for every server the lab has (each chapter's, then the references).
+  assert.equal(all.indent, "  ");
+  assert.equal(all.body, "| old |");
+  assert.deepEqual(all.rates, [1000]);
+  assert.ok(all.servers.includes("06-epoll server:edge"));
+  assert.equal(all.servers.at(-1), "reference c");
   assert.equal(compare.line, 3);
   assert.equal(compare.body, "old sentence");
   assert.equal(comparisonsOf(compare).length, 4);

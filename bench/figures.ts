@@ -32,14 +32,23 @@
  *
  * @module
  */
-import type { BenchResults, RowSummary, ServerResult } from "./results.ts";
+import {
+  type Block,
+  type Comparison,
+  comparisonsOf,
+  formatRatio,
+  level,
+  ratio,
+  REFERENCE,
+} from "./compare.ts";
+import type { BenchResults, ServerResult } from "./results.ts";
 
 /** One kind of figure: how to get it from a server's results and how to
  * write it. */
 interface Metric {
-  /** Whether the name carries `@CONNECTIONSxSIZE`. */
-  cell: boolean;
-  value(server: ServerResult, cell: RowSummary | null): number | null;
+  /** What the figure is, as a table's column heading. */
+  title: string;
+  value(server: ServerResult): number | null;
   format(value: number): string;
 }
 
@@ -49,31 +58,31 @@ const count = (n: number) => Math.round(n).toLocaleString("en-US");
 export const METRICS: Record<string, Metric> = {
   /** Connections held at once by the capacity probe, every one echoing. */
   "held": {
-    cell: false,
+    title: "connections held",
     value: (s) => s.capacity?.held ?? null,
     format: count,
   },
   /** (RSS at `held` - idle RSS) / `held`. */
   "rss-per-connection": {
-    cell: false,
+    title: "RSS per connection",
     value: (s) => s.capacity?.rssPerConnectionBytes ?? null,
     format: bytes,
   },
   /** RSS when the probe held the most connections. */
   "rss-at-held": {
-    cell: false,
+    title: "RSS at the most held",
     value: (s) => atHeld(s)?.rssBytes ?? null,
     format: bytes,
   },
   /** Address space (VmSize) when the probe held the most connections. */
   "vmsize-at-held": {
-    cell: false,
+    title: "address space at the most held",
     value: (s) => atHeld(s)?.virtualBytes ?? null,
     format: bytes,
   },
   /** (VmSize at `held` - idle VmSize) / `held`. */
   "vmsize-per-connection": {
-    cell: false,
+    title: "address space per connection",
     value: (s) => {
       const [held, idle] = [atHeld(s)?.virtualBytes, s.idle?.virtualBytes];
       return held && idle ? (held - idle) / s.capacity!.held : null;
@@ -82,76 +91,31 @@ export const METRICS: Record<string, Metric> = {
   },
   /** Server CPU, as a share of one core, with the held connections silent. */
   "idle-cpu": {
-    cell: false,
+    title: "CPU with them idle",
     value: (s) => s.capacity?.idleCores ?? null,
     format: (cores) => `${Math.round(cores * 100)} %`,
   },
   /** RSS right after start, before any client. */
   "idle-rss": {
-    cell: false,
+    title: "RSS before any client",
     value: (s) => s.idle?.rssBytes ?? null,
     format: bytes,
   },
   /** Address space (VmSize) right after start. */
   "idle-vmsize": {
-    cell: false,
+    title: "address space before any client",
     value: (s) => s.idle?.virtualBytes ?? null,
     format: bytes,
   },
   "idle-threads": {
-    cell: false,
+    title: "threads before any client",
     value: (s) => s.idle?.threads ?? null,
     format: count,
   },
   "idle-processes": {
-    cell: false,
+    title: "processes before any client",
     value: (s) => s.idle?.processes ?? null,
     format: count,
-  },
-  /** Median round trips per second of a cell. */
-  "rt/s": {
-    cell: true,
-    value: (_, c) => c?.roundTripsPerSecond.median ?? null,
-    format: count,
-  },
-  /** The lowest and highest round of a cell, round trips per second. */
-  "rt/s-min": {
-    cell: true,
-    value: (_, c) => c?.roundTripsPerSecond.min ?? null,
-    format: count,
-  },
-  "rt/s-max": {
-    cell: true,
-    value: (_, c) => c?.roundTripsPerSecond.max ?? null,
-    format: count,
-  },
-  /** Median server CPU seconds per million round trips of a cell. */
-  "cpu": {
-    cell: true,
-    value: (_, c) => c?.cpuSecondsPerMillion?.median ?? null,
-    format: (n) => n.toFixed(1),
-  },
-  "p50": {
-    cell: true,
-    value: (_, c) => c?.p50Us.median ?? null,
-    format: duration,
-  },
-  "p99": {
-    cell: true,
-    value: (_, c) => c?.p99Us.median ?? null,
-    format: duration,
-  },
-  /** Median cores the server kept busy (1 = one core). */
-  "cores": {
-    cell: true,
-    value: (_, c) => c?.serverCores?.median ?? null,
-    format: (n) => n.toFixed(1),
-  },
-  /** Median cores the load generator kept busy (near 1: it was the limit). */
-  "loadgen-cores": {
-    cell: true,
-    value: (_, c) => c?.loadgenCores.median ?? null,
-    format: (n) => n.toFixed(2),
   },
 };
 
@@ -179,53 +143,25 @@ export function duration(us: number): string {
   return `${digits.toLocaleString("en-US")} ${unit}`;
 }
 
-/** The figure `name` renders as, from `results`. Throws, naming the figure,
- * when the results lack it (a server not measured, a cell not run). */
+/** The figure `name` (`SERVER/METRIC`) renders as, from `results`. Throws,
+ * naming the figure, when the results lack it (a server not measured). */
 export function figure(results: BenchResults, name: string): string {
-  if (name === "machine") return machine(results);
-  const pair = name.match(/^(.+) ([÷−]) (.+)$/);
-  if (pair) {
-    const [a, b] = [pair[1], pair[3]].map((part) => figureValue(results, part));
-    if (pair[2] === "÷") {
-      return Number((a / b).toPrecision(3)).toLocaleString("en-US", {
-        maximumFractionDigits: 3,
-      });
-    }
-    return METRICS[parseName(pair[1]).metric].format(a - b);
-  }
-  return METRICS[parseName(name).metric].format(figureValue(results, name));
-}
-
-/** When and where the results were measured. */
-function machine(results: BenchResults): string {
-  const m = results.machine;
-  const kernel = m.kernel.replace(/^linux /, "Linux ");
-  return `${results.date.slice(0, 10)}: ${m.cpu}, ${m.cores} cores, ` +
-    `${bytes(m.memoryBytes)}, ${kernel}, Deno ${m.deno}`;
-}
-
-function figureValue(results: BenchResults, name: string): number {
-  const { server: key, metric, connections, size } = parseName(name);
+  const match = name.match(/^([\w:-]+)\/([\w-]+)$/);
   const fail = (why: string) => new Error(`figure ${name}: ${why}`);
+  if (!match || !(match[2] in METRICS)) {
+    throw fail(
+      `not SERVER/METRIC with a METRIC of ${Object.keys(METRICS).join(", ")}`,
+    );
+  }
+  const [, key, metric] = match;
   const server = results.servers.find((s) => serverKey(s) === key);
   if (!server) throw fail(`no server ${key} in the results`);
   if (server.error) throw fail(`${key} was not measured: ${server.error}`);
-  let cell: RowSummary | null = null;
-  if (METRICS[metric].cell) {
-    const row = server.rows.find((r) =>
-      r.connections === connections && r.size === size
-    );
-    if (!row) throw fail(`${key} has no cell ${connections}x${size}`);
-    if (!row.summary) {
-      throw fail(`cell ${connections}x${size} ${row.status}: ${row.reason}`);
-    }
-    cell = row.summary;
-  }
-  const value = METRICS[metric].value(server, cell);
+  const value = METRICS[metric].value(server);
   if (value === null || !Number.isFinite(value)) {
     throw fail(`${key} has no ${metric} in the results`);
   }
-  return value;
+  return METRICS[metric].format(value);
 }
 
 /** `06-epoll:edge` for the task `server:edge` of chapter 06, `ref:c` for
@@ -236,31 +172,300 @@ export function serverKey(server: ServerResult): string {
   return variant ? `${server.chapter}:${variant}` : server.chapter;
 }
 
-function parseName(name: string) {
-  const match = name.match(/^([\w:-]+)\/([\w/-]+?)(?:@(\d+)x(\d+))?$/);
-  const metric = match?.[2] ?? "";
-  if (!match || !(metric in METRICS)) {
-    throw new Error(
-      `figure ${name}: not SERVER/METRIC[@CONNECTIONSxSIZE] with a METRIC ` +
-        `of ${Object.keys(METRICS).join(", ")}`,
-    );
-  }
-  if (METRICS[metric].cell !== (match[3] !== undefined)) {
-    throw new Error(
-      `figure ${name}: ${metric} ${
-        METRICS[metric].cell ? "needs" : "takes no"
-      } @CONNECTIONSxSIZE`,
-    );
-  }
-  return {
-    server: match[1],
-    metric,
-    connections: Number(match[3]),
-    size: Number(match[4]),
-  };
-}
-
 function atHeld(server: ServerResult) {
   const c = server.capacity;
   return c?.steps.findLast((step) => step.echoed === c.held) ?? null;
+}
+
+/** A server as prose names it: chapter 06's `server:edge`, the C epoll
+ * reference. */
+export function serverName(server: ServerResult): string {
+  return server.chapter === null
+    ? `the ${server.label} reference`
+    : `chapter ${server.chapter.slice(0, 2)}'s \`${server.task}\``;
+}
+
+/** A server as a table names it: 06-epoll `server:edge`, C epoll
+ * (reference). */
+function serverCell(server: ServerResult): string {
+  return server.chapter === null
+    ? `${server.label} (reference)`
+    : `${server.chapter} \`${server.task}\``;
+}
+
+/** `100 connections × 64 B`. */
+function cellName(connections: number, size: number): string {
+  return `${count(connections)} connection${connections === 1 ? "" : "s"} ` +
+    `× ${bytes(size)}`;
+}
+
+/** The server `id` of `results`, or an error naming the marker. */
+function serverOf(
+  results: BenchResults,
+  id: string,
+  where: string,
+): ServerResult {
+  const server = results.servers.find((s) => s.id === id);
+  if (!server) throw new Error(`${where}: no server "${id}" in the results`);
+  if (server.error) {
+    throw new Error(`${where}: "${id}" was not measured: ${server.error}`);
+  }
+  return server;
+}
+
+function rowOf(server: ServerResult, connections: number, size: number) {
+  return server.rows.find((r) =>
+    r.connections === connections && r.size === size
+  ) ?? null;
+}
+
+/** Other work on the machine above which a sentence says so (cores). */
+export const NOISY_CORES = 0.1;
+
+/** The paragraph a `bench compare` block shows: one sentence per cell and
+ * metric, its verdict from the ratio's spread over rounds (compare.ts).
+ * `where` (file:line) names the marker in errors. */
+export function comparisonText(
+  results: BenchResults,
+  block: Block,
+  where: string,
+): string {
+  return wrap(
+    comparisonsOf(block).map((c) => {
+      const [a, b] = [c.a, c.b].map((id) => serverOf(results, id, where));
+      const r = ratio(results, c);
+      const at = cellName(c.connections, c.size);
+      if (!r) {
+        throw new Error(
+          `${where}: ${c.a} and ${c.b} were not both measured at ${at}` +
+            (c.metric === "cpu" ? " with their CPU" : ""),
+        );
+      }
+      const [A, B] = [serverName(a), serverName(b)];
+      const range = `${formatRatio(r.min)} to ${formatRatio(r.max)} over ` +
+        `${r.rounds} round${r.rounds === 1 ? "" : "s"}`;
+      const m = formatRatio(r.median);
+      const what = c.metric === "rate" ? "round trips/s" : "CPU per round trip";
+      let sentence = `At ${at}, `;
+      if (level(r)) {
+        sentence += `${A} and ${B} were level in ${what} on this ` +
+          `machine (ratio ${m}, ${range}).`;
+      } else if (c.metric === "rate") {
+        sentence += r.median > 1
+          ? `${A} was ${m}× ahead of ${B} in round trips/s (${range}).`
+          : `${A} was behind ${B} in round trips/s, at ${m}× its rate (${range}).`;
+      } else {
+        sentence += `${A} spent ${m}× the CPU per round trip of ${B}, ` +
+          `${r.median > 1 ? "more" : "less"} in every round (${range}).`;
+      }
+      return sentence + caveats(a, b, c);
+    }).join(" "),
+  );
+}
+
+/** What the reader should know about a comparison's cell: a load generator
+ * at its limit, other work on the machine. */
+function caveats(a: ServerResult, b: ServerResult, c: Comparison): string {
+  const summaries = [a, b].map((s) => rowOf(s, c.connections, c.size)?.summary);
+  let said = "";
+  if (summaries.some((s) => s?.loadgenLimited)) {
+    said += " The load generator was the limit in this cell, so the ratio " +
+      "says how fast it could drive them, not how fast they are.";
+  }
+  const other = Math.max(...summaries.map((s) => s?.otherCores?.median ?? 0));
+  if (other > NOISY_CORES) {
+    said += ` Other work kept ${cores(other)} cores of the machine busy ` +
+      `meanwhile, so the figures are noisy.`;
+  }
+  return said;
+}
+
+/** The tables a `bench table` block shows: each cell with each server's CPU
+ * per round trip as a ratio to the C reference (the median round's ratio,
+ * the lowest and highest round's in brackets), then the absolute figures;
+ * then each server's capacity probe; then the machine and the command. */
+export function measuredTable(
+  results: BenchResults,
+  block: Block,
+  where: string,
+): string {
+  const servers = block.all
+    ? results.servers.filter((s) => !s.error)
+    : block.servers.map((id) => serverOf(results, id, where));
+  const reference = servers.find((s) => s.id === REFERENCE) ??
+    serverOf(results, REFERENCE, where);
+  const withReference = servers.includes(reference)
+    ? servers
+    : [...servers, reference];
+  const limited = { seen: false };
+  const busy = block.cells.flatMap(({ connections, size }) =>
+    withReference.map((server) => {
+      const row = rowOf(server, connections, size);
+      const s = row?.summary;
+      const name = [serverCell(server), cellName(connections, size)];
+      if (!row || !s) {
+        return [...name, notRun(row)]
+          .concat(["–", "–", "–", "–"]);
+      }
+      const r = ratio(results, {
+        a: server.id,
+        b: reference.id,
+        connections,
+        size,
+        metric: "cpu",
+      });
+      const toC = server === reference
+        ? "1"
+        : r
+        ? `${formatRatio(r.median)} (${formatRatio(r.min)}–${
+          formatRatio(r.max)
+        })`
+        : "–";
+      limited.seen ||= s.loadgenLimited;
+      return [
+        ...name,
+        toC,
+        s.cpuSecondsPerMillion
+          ? `${s.cpuSecondsPerMillion.median.toFixed(1)} µs`
+          : "–",
+        count(s.roundTripsPerSecond.median) + (s.loadgenLimited ? " ‡" : ""),
+        duration(s.p99Us.median),
+        s.otherCores ? cores(s.otherCores.median) : "–",
+      ];
+    })
+  );
+  const capacityColumns = [
+    "held",
+    "rss-per-connection",
+    "vmsize-per-connection",
+    "idle-cpu",
+    "idle-rss",
+  ];
+  const capacity = servers.filter((s) => s.capacity).map((server) => [
+    serverCell(server),
+    ...[...capacityColumns, "idle-threads", "idle-processes"].map((key) => {
+      const value = METRICS[key].value(server);
+      return value === null ? "–" : METRICS[key].format(value);
+    }),
+  ]).map((cells) => [...cells.slice(0, -2), cells.slice(-2).join(" / ")]);
+  const openLoop = block.rates.flatMap((rate) =>
+    withReference.map((server) => {
+      const row = server.openLoop.find((r) => r.rate === rate);
+      const s = row?.summary;
+      const name = [serverCell(server), count(rate)];
+      if (!row || !s) {
+        return [...name, notRun(row)]
+          .concat(["–", "–", "–"]);
+      }
+      return [
+        ...name,
+        count(s.roundTripsPerSecond.median),
+        s.serverCores ? s.serverCores.median.toFixed(2) : "–",
+        duration(s.p99Us.median),
+        s.otherCores ? cores(s.otherCores.median) : "–",
+      ];
+    })
+  );
+  const rounds = results.settings.rounds;
+  const notes = [
+    `Medians over ${rounds} rounds of ${results.settings.roundMs / 1000} s. ` +
+    `"To C" is the server's CPU per round trip over the C reference's in the ` +
+    `same round; in brackets, the lowest and highest round's ratio.`,
+    limited.seen
+      ? "‡: the load generator was the limit in this cell: the figure says " +
+        "how fast it could drive the server, not how fast the server is."
+      : "",
+    `"Other cores": CPU the rest of the machine used meanwhile (near 0 on a ` +
+    `quiet machine; counted from two clocks, so tenths either side of 0 are ` +
+    `noise). "Held": connections open at once with every one ` +
+    `echoing; the idle CPU was measured with all of them open and silent.`,
+    `Measured ${machine(results)}, with \`deno task bench${
+      results.args.map((a) => ` ${a}`).join("")
+    }\` (bench/results/latest.json).`,
+  ].filter(Boolean);
+  return [
+    table(
+      [
+        "server",
+        "connections × size",
+        "CPU per round trip, to C",
+        "CPU per round trip",
+        "round trips/s",
+        "p99",
+        "other cores",
+      ],
+      busy,
+    ),
+    openLoop.length > 0
+      ? table(
+        [
+          "server",
+          `round trips/s offered (${results.settings.rateConnections} connections)`,
+          "round trips/s done",
+          "server cores busy",
+          "p99",
+          "other cores",
+        ],
+        openLoop,
+      )
+      : "",
+    capacity.length > 0
+      ? table(
+        [
+          "server",
+          ...capacityColumns.map((key) => METRICS[key].title),
+          "threads / processes before any client",
+        ],
+        capacity,
+      )
+      : "",
+    wrap(notes.join(" ")),
+  ].filter(Boolean).join("\n\n");
+}
+
+/** Cores of other work, to one decimal. The bookkeeping (the machine's CPU
+ * less two processes' own, from two clocks) can come out below 0: shown as
+ * it is, for the reader to see the noise. */
+function cores(n: number): string {
+  return Math.abs(n) < 0.05 ? "0.0" : n.toFixed(1);
+}
+
+/** When and where the results were measured. */
+function machine(results: BenchResults): string {
+  const m = results.machine;
+  const kernel = m.kernel.replace(/^linux /, "Linux ");
+  return `${results.date.slice(0, 10)} on ${m.cpu}, ${m.cores} cores, ` +
+    `${bytes(m.memoryBytes)}, ${kernel}, Deno ${m.deno}`;
+}
+
+/** A Markdown table, numbers right-aligned (`deno fmt` pads it later). */
+function table(columns: string[], rows: string[][]): string {
+  const align = columns.map((_, i) => i < 2 ? "---" : "--:");
+  return [columns, align, ...rows].map((cells) => `| ${cells.join(" | ")} |`)
+    .join("\n");
+}
+
+/** Prose wrapped before 100 columns, never starting a line with something
+ * Markdown would read as a list, heading, quote, table or HTML. */
+export function wrap(text: string, width = 100): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const fits = line.length + 1 + word.length <= width;
+    const unsafe = /^([-+*#>|<]|\d+[.)]$)/.test(word);
+    if (line && !fits && !unsafe) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.join("\n");
+}
+
+/** Why a cell has no figures, in a few words: `not run: the capacity probe
+ * held 16 connections`. */
+function notRun(row?: { status: string; reason: string | null } | null) {
+  if (!row) return "not run";
+  const reason = row.reason?.replace(/ \(beyond: .*\)$/, "");
+  return reason ? `${row.status}: ${reason}` : row.status;
 }
