@@ -1,22 +1,18 @@
 /**
  * The bench figures prose may quote, computed from `BenchResults` and
- * formatted with their units, so a README states a figure by name instead of
- * retyping it (see site/figures.ts for how a README names one).
+ * formatted with their units, so a README never retypes one (site/figures.ts
+ * finds where a README quotes them, bench/compare.ts what it compares):
  *
- * A figure's name is `SERVER/METRIC`, or `SERVER/METRIC@CONNECTIONSxSIZE` for
- * a closed-loop cell:
- *
- * - SERVER is a chapter folder, with `:VARIANT` for a `server:VARIANT` task
- *   (`06-epoll`, `06-epoll:edge`), or `ref:NAME` for a reference server
- *   (`ref:c`, `ref:node`).
- * - METRIC is a key of `METRICS` below, e.g. `06-epoll/rss-per-connection`,
- *   `04-nonblocking/rt/s@100x64`.
- *
- * `A ÷ B` is the ratio of two figures, to 3 digits (`1.02`, `6.32` times):
- * enough to tell 0.95 from 1 when a target is a ratio; `A − B` is
- * their difference in the units of A, and `machine` is the date
- * and machine of the run every figure comes from, for the sentence that
- * names it beside `deno task bench` and bench/results/latest.json.
+ * - `figure`: one server's figure by name, for the chapters' front matter.
+ *   A name is `SERVER/METRIC`: SERVER a chapter folder, with `:VARIANT` for a
+ *   `server:VARIANT` task (`06-epoll`, `06-epoll:edge`), or `ref:NAME` for a
+ *   reference (`ref:c`); METRIC a key of `METRICS` (`06-epoll/held`).
+ * - `measuredTable`: a `bench table` block, the servers' cells with CPU per
+ *   round trip as a ratio to the C reference and its spread, then the
+ *   absolute figures, the capacity probe, the machine and the command.
+ * - `comparisonText`: a `bench compare` block, one sentence per cell and
+ *   metric whose verdict ("level with", "1.30× ahead of", "behind", "more",
+ *   "less") comes from the paired ratio's spread over rounds.
  *
  * Memory is in binary units (KiB = 1,024 bytes), the lab's unit rule.
  *
