@@ -46,7 +46,7 @@
  */
 import { join, relative } from "node:path";
 import { discoverChapters, serverTasks } from "@echo-lab/harness/chapters";
-import type { BenchResults, Round } from "./results.ts";
+import { type BenchResults, parseResults, type Round } from "./results.ts";
 import { REFERENCES } from "./servers.ts";
 import { pairedRatio } from "./stats.ts";
 
@@ -255,19 +255,49 @@ export function comparisonsOf(block: Block): Comparison[] {
 }
 
 /** Every comparison the Markdown files under `root` quote, each once, in
- * the order they first appear (files in path order). */
-export async function quotedComparisons(root: string): Promise<Comparison[]> {
+ * the order they first appear (files in path order). A table's row for a
+ * cell the results did not run (a server that holds one connection, at
+ * 10,000) quotes nothing, so with `results` (by default the committed
+ * bench/results/latest.json under `root`, when there is one) such pairs are
+ * left out. */
+export async function quotedComparisons(
+  root: string,
+  given?: BenchResults | null,
+): Promise<Comparison[]> {
+  const results = given === undefined ? await committedResults(root) : given;
   const seen = new Map<string, Comparison>();
   for (const path of await markdownUnder(root)) {
     const text = await Deno.readTextFile(path);
     for (const block of blocks(text, relative(root, path))) {
       for (const c of comparisonsOf(block)) {
         const key = `${c.a}|${c.b}|${c.connections}x${c.size}|${c.metric}`;
-        if (!seen.has(key)) seen.set(key, c);
+        if (seen.has(key)) continue;
+        if (results && [c.a, c.b].some((id) => !ran(results, id, c))) continue;
+        seen.set(key, c);
       }
     }
   }
   return [...seen.values()];
+}
+
+/** Whether server `id` was measured in the comparison's cell. */
+function ran(results: BenchResults, id: string, c: Comparison): boolean {
+  const row = results.servers.find((s) => s.id === id)?.rows.find((r) =>
+    r.connections === c.connections && r.size === c.size
+  );
+  return row !== undefined && row.status !== "not run";
+}
+
+/** bench/results/latest.json under `root`, or null when there is none. */
+async function committedResults(root: string): Promise<BenchResults | null> {
+  try {
+    return parseResults(
+      await Deno.readTextFile(join(root, "bench/results/latest.json")),
+    );
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
 }
 
 /** Directories no quoted comparison lives in: generated output, packages. */

@@ -136,6 +136,20 @@ Deno.test("quotedComparisons: every marker under a root, each once", async () =>
     assert.deepEqual(await quotedComparisons(root), [
       { a: "a", b: "b", ...at, metric: "rate" },
     ]);
+    // With results, a pair not measured in its cell quotes nothing.
+    await Deno.writeTextFile(
+      join(root, "chapters/01/README.md"),
+      '<!-- bench table servers="fast" at="1x64, 100x64" -->\n<!-- /bench -->\n',
+    );
+    const withC = {
+      servers: [...results.servers, {
+        ...results.servers[2],
+        id: "reference c",
+      }],
+    } as BenchResults;
+    assert.deepEqual(await quotedComparisons(root, withC), [
+      { a: "fast", b: "reference c", ...at, metric: "cpu" },
+    ]);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
