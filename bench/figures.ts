@@ -37,7 +37,7 @@ import {
   ratio,
   REFERENCE,
 } from "./compare.ts";
-import type { BenchResults, ServerResult } from "./results.ts";
+import type { BenchResults, Row, RowSummary, ServerResult } from "./results.ts";
 
 /** One kind of figure: how to get it from a server's results and how to
  * write it. */
@@ -260,11 +260,12 @@ export function comparisonText(
 }
 
 /** What the reader should know about a comparison's cell: a load generator
- * at its limit, other work on the machine. */
+ * at its limit (for round trips/s; CPU per round trip does not depend on who
+ * was the limit), other work on the machine. */
 function caveats(a: ServerResult, b: ServerResult, c: Comparison): string {
   const summaries = [a, b].map((s) => rowOf(s, c.connections, c.size)?.summary);
   let said = "";
-  if (summaries.some((s) => s?.loadgenLimited)) {
+  if (c.metric === "rate" && summaries.some((s) => s?.loadgenLimited)) {
     said += " The load generator was the limit in this cell, so the ratio " +
       "says how fast it could drive them, not how fast they are.";
   }
@@ -293,7 +294,13 @@ export function measuredTable(
   const withReference = servers.includes(reference)
     ? servers
     : [...servers, reference];
-  const limited = { seen: false };
+  const marks = { limited: false, noisy: false };
+  const other = (row: Row, s: RowSummary) => {
+    const mark = noisy(results, row);
+    marks.noisy ||= mark;
+    return (s.otherCores ? cores(s.otherCores.median) : "–") +
+      (mark ? " †" : "");
+  };
   const busy = block.cells.flatMap(({ connections, size }) =>
     withReference.map((server) => {
       const row = rowOf(server, connections, size);
@@ -317,7 +324,7 @@ export function measuredTable(
           formatRatio(r.max)
         })`
         : "–";
-      limited.seen ||= s.loadgenLimited;
+      marks.limited ||= s.loadgenLimited;
       return [
         ...name,
         toC,
@@ -326,7 +333,7 @@ export function measuredTable(
           : "–",
         count(s.roundTripsPerSecond.median) + (s.loadgenLimited ? " ‡" : ""),
         duration(s.p99Us.median),
-        s.otherCores ? cores(s.otherCores.median) : "–",
+        other(row, s),
       ];
     })
   );
@@ -341,7 +348,10 @@ export function measuredTable(
     serverCell(server),
     ...[...capacityColumns, "idle-threads", "idle-processes"].map((key) => {
       const value = METRICS[key].value(server);
-      return value === null ? "–" : METRICS[key].format(value);
+      const mark = key === "idle-cpu" && noisyIdle(results, server);
+      marks.noisy ||= mark;
+      return value === null ? "–" : METRICS[key].format(value) +
+        (mark ? " †" : "");
     }),
   ]).map((cells) => [...cells.slice(0, -2), cells.slice(-2).join(" / ")]);
   const openLoop = block.rates.flatMap((rate) =>
@@ -358,18 +368,24 @@ export function measuredTable(
         count(s.roundTripsPerSecond.median),
         s.serverCores ? s.serverCores.median.toFixed(2) : "–",
         duration(s.p99Us.median),
-        s.otherCores ? cores(s.otherCores.median) : "–",
+        other(row, s),
       ];
     })
   );
   const rounds = results.settings.rounds;
   const notes = [
-    `Medians over ${rounds} rounds of ${results.settings.roundMs / 1000} s. ` +
-    `"To C" is the server's CPU per round trip over the C reference's in the ` +
-    `same round; in brackets, the lowest and highest round's ratio.`,
-    limited.seen
+    `Medians over ${rounds} round${rounds === 1 ? "" : "s"} of ` +
+    `${results.settings.roundMs / 1000} s. "To C" is the server's CPU per ` +
+    `round trip over the C reference's in the same round; in brackets, the ` +
+    `lowest and highest round's ratio.`,
+    marks.limited
       ? "‡: the load generator was the limit in this cell: the figure says " +
         "how fast it could drive the server, not how fast the server is."
+      : "",
+    marks.noisy
+      ? `†: other work beside it stayed above the quiet check's ` +
+        `${quietLimit(results)} cores after every attempt; the run kept it ` +
+        `(\`--accept-noise\`), and the figure is noisy.`
       : "",
     `"Other cores": CPU the rest of the machine used meanwhile (near 0 on a ` +
     `quiet machine; counted from two clocks, so tenths either side of 0 are ` +
@@ -424,6 +440,33 @@ export function measuredTable(
  * it is, for the reader to see the noise. */
 function cores(n: number): string {
   return Math.abs(n) < 0.05 ? "0.0" : n.toFixed(1);
+}
+
+/** The quiet check's limit in cores (schema 3: a measurement with more
+ * other work beside it was repeated), or null for a file older than the
+ * check. Read loosely, so that a file without it type-checks too. */
+function quietLimit(results: BenchResults): number | null {
+  const quiet = (results as { quiet?: { limitCores: number } | null }).quiet;
+  return quiet?.limitCores ?? null;
+}
+
+/** Whether a round of `row` had more other work beside it than the quiet
+ * check allows. */
+function noisy(results: BenchResults, row: Row): boolean {
+  const limit = quietLimit(results);
+  return limit !== null &&
+    row.rounds.some((r) =>
+      ((r as { otherCores?: number }).otherCores ?? 0) > limit
+    );
+}
+
+/** Whether the capacity probe's idle reading had other work beside it. */
+function noisyIdle(results: BenchResults, server: ServerResult): boolean {
+  const limit = quietLimit(results);
+  const idleOther =
+    (server.capacity as { idleOtherCores?: number | null } | null)
+      ?.idleOtherCores ?? 0;
+  return limit !== null && idleOther > limit;
 }
 
 /** When and where the results were measured. */

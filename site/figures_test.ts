@@ -17,8 +17,9 @@ import { latestResults } from "./readmes.ts";
 
 const SOURCE = "chapters/06-epoll/README.md";
 
-/** A round of `rate` round trips in 1 s at `cpu` s of server CPU. */
-function round(rate: number, cpu: number): Round {
+/** A round of `rate` round trips in 1 s at `cpu` s of server CPU, with
+ * `otherCores` of other work beside it (schema 3's per-round field). */
+function round(rate: number, cpu: number, otherCores = 0): Round {
   return {
     roundTrips: rate,
     bytes: rate * 64,
@@ -28,12 +29,14 @@ function round(rate: number, cpu: number): Round {
     p999Us: 1000,
     serverCpuSeconds: cpu,
     loadgenCpuSeconds: 0.3,
-    machineCpuSeconds: cpu + 0.3,
+    machineCpuSeconds: cpu + 0.3 + otherCores,
+    otherCores,
+    attempts: 1,
     rssBytes: null,
     threads: null,
     processes: null,
     errors: {},
-  };
+  } as Round;
 }
 
 /** The committed results with 06's probe and its 100 x 64 B rounds set to
@@ -191,6 +194,26 @@ Deno.test("figures: each stale part is reported with its line, and the refresh i
   const padded = fresh.replace("| --- | --- |", "| ------ | ----- |");
   assert.notEqual(padded, fresh);
   assert.deepEqual(staleFigures(padded, SOURCE, r), []);
+});
+
+Deno.test("figures: a round the quiet check let through is marked †, with why", () => {
+  const r = results();
+  const c = r.servers.find((s) => s.id === "reference c")!;
+  c.rows[0].rounds[1] = round(100_000, 1, 0.5);
+  const quiet = { ...r, quiet: { limitCores: 0.1 } } as BenchResults;
+  const table = figuresIn(README, SOURCE, quiet).at(-1)!.now
+    .replace(/\n(?!\|)/g, " ");
+  assert.match(
+    table,
+    /\| C epoll \(reference\) \| 100 connections × 64 B \|.* †/,
+  );
+  assert.doesNotMatch(table, /\| 06-epoll `server` \| 100 connections .* †/);
+  assert.match(
+    table,
+    /†: other work beside it stayed above the quiet check's 0\.1 cores/,
+  );
+  // A file older than the check marks nothing.
+  assert.doesNotMatch(figuresIn(README, SOURCE, r).at(-1)!.now, /†/);
 });
 
 Deno.test("figures: what the results lack stops the refresh, named", () => {
