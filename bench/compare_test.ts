@@ -21,11 +21,13 @@ function round(rate: number, cpu: number): Round {
     serverCpuSeconds: cpu,
     loadgenCpuSeconds: 0.5,
     machineCpuSeconds: 2,
+    otherCores: 1.5 - cpu,
+    attempts: 1,
     rssBytes: null,
     threads: null,
     processes: null,
     errors: {},
-  };
+  } as Round; // schema 3's fields too, so the fixture fits either schema
 }
 
 function server(id: string, rounds: Round[]): ServerResult {
