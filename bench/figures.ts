@@ -226,55 +226,80 @@ export function comparisonText(
   block: Block,
   where: string,
 ): string {
-  return wrap(
-    comparisonsOf(block).map((c) => {
-      const [a, b] = [c.a, c.b].map((id) => serverOf(results, id, where));
-      const r = ratio(results, c);
-      const at = cellName(c.connections, c.size);
-      if (!r) {
-        throw new Error(
-          `${where}: ${c.a} and ${c.b} were not both measured at ${at}` +
-            (c.metric === "cpu" ? " with their CPU" : ""),
-        );
-      }
-      const [A, B] = [serverName(a), serverName(b)];
-      const range = `${formatRatio(r.min)} to ${formatRatio(r.max)} over ` +
-        `${r.rounds} round${r.rounds === 1 ? "" : "s"}`;
-      const m = formatRatio(r.median);
-      const what = c.metric === "rate" ? "round trips/s" : "CPU per round trip";
-      let sentence = `At ${at}, `;
-      if (level(r)) {
-        sentence += `${A} and ${B} were level in ${what} on this ` +
-          `machine (ratio ${m}, ${range}).`;
-      } else if (c.metric === "rate") {
-        sentence += r.median > 1
-          ? `${A} was ${m}× ahead of ${B} in round trips/s (${range}).`
-          : `${A} was behind ${B} in round trips/s, at ${m}× its rate (${range}).`;
-      } else {
-        sentence += `${A} spent ${m}× the CPU per round trip of ${B}, ` +
-          `${r.median > 1 ? "more" : "less"} in every round (${range}).`;
-      }
-      return sentence + caveats(a, b, c);
-    }).join(" "),
-  );
+  const comparisons = comparisonsOf(block);
+  const sentences = comparisons.map((c) => {
+    const [a, b] = [c.a, c.b].map((id) => serverOf(results, id, where));
+    const r = ratio(results, c);
+    const at = cellName(c.connections, c.size);
+    if (!r) {
+      throw new Error(
+        `${where}: ${c.a} and ${c.b} were not both measured at ${at}` +
+          (c.metric === "cpu" ? " with their CPU" : ""),
+      );
+    }
+    const [A, B] = [serverName(a), serverName(b)];
+    const range = `${formatRatio(r.min)} to ${formatRatio(r.max)} over ` +
+      `${r.rounds} round${r.rounds === 1 ? "" : "s"}`;
+    const m = formatRatio(r.median);
+    const what = c.metric === "rate" ? "round trips/s" : "CPU per round trip";
+    if (level(r)) {
+      return `At ${at}, ${A} and ${B} were level in ${what} on this ` +
+        `machine (ratio ${m}, ${range}).`;
+    }
+    if (c.metric === "rate") {
+      return r.median > 1
+        ? `At ${at}, ${A} was ${m}× ahead of ${B} in round trips/s (${range}).`
+        : `At ${at}, ${A} was behind ${B} in round trips/s, at ${m}× its ` +
+          `rate (${range}).`;
+    }
+    return `At ${at}, ${A} spent ${m}× the CPU per round trip of ${B}, ` +
+      `${r.median > 1 ? "more" : "less"} in every round (${range}).`;
+  });
+  return wrap([...sentences, ...caveats(results, comparisons)].join(" "));
 }
 
-/** What the reader should know about a comparison's cell: a load generator
- * at its limit (for round trips/s; CPU per round trip does not depend on who
- * was the limit), other work on the machine. */
-function caveats(a: ServerResult, b: ServerResult, c: Comparison): string {
-  const summaries = [a, b].map((s) => rowOf(s, c.connections, c.size)?.summary);
-  let said = "";
-  if (c.metric === "rate" && summaries.some((s) => s?.loadgenLimited)) {
-    said += " The load generator was the limit in this cell, so the ratio " +
-      "says how fast it could drive them, not how fast they are.";
+/** What the reader should know about the cells a block compares in: where
+ * the load generator was at its limit (for round trips/s; CPU per round trip
+ * does not depend on who was the limit), and where other work ran beside. */
+function caveats(results: BenchResults, comparisons: Comparison[]): string[] {
+  const limited = new Set<string>();
+  let other = 0;
+  for (const c of comparisons) {
+    const summaries = [c.a, c.b].map((id) =>
+      rowOf(results.servers.find((s) => s.id === id)!, c.connections, c.size)
+        ?.summary
+    );
+    if (c.metric === "rate" && summaries.some((s) => s?.loadgenLimited)) {
+      limited.add(count(c.connections));
+    }
+    for (const s of summaries) {
+      other = Math.max(other, s?.otherCores?.median ?? 0);
+    }
   }
-  const other = Math.max(...summaries.map((s) => s?.otherCores?.median ?? 0));
+  const said: string[] = [];
+  if (limited.size > 0) {
+    said.push(
+      `The load generator was the limit at ${list([...limited])} ` +
+        `connection${limited.size === 1 && limited.has("1") ? "" : "s"}, so ` +
+        `the round-trip ratio${limited.size === 1 ? "" : "s"} there say${
+          limited.size === 1 ? "s" : ""
+        } how fast it could drive them, not how fast they are.`,
+    );
+  }
   if (other > NOISY_CORES) {
-    said += ` Other work kept ${cores(other)} cores of the machine busy ` +
-      `meanwhile, so the figures are noisy.`;
+    said.push(
+      `Other work kept up to ${other.toFixed(2)} cores of the machine busy ` +
+        `beside these figures, so they are noisy.`,
+    );
   }
   return said;
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function list(items: string[]): string {
+  return items.length < 2
+    ? items.join("")
+    : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 }
 
 /** The tables a `bench table` block shows: each cell with each server's CPU
