@@ -279,7 +279,8 @@ function caveats(results: BenchResults, comparisons: Comparison[]): string[] {
   const said: string[] = [];
   if (limited.size > 0) {
     said.push(
-      `The load generator was the limit at ${list([...limited])} ` +
+      `The load generator was the limit for one or both at ` +
+        `${list([...limited])} ` +
         `connection${limited.size === 1 && limited.has("1") ? "" : "s"}, so ` +
         `the round-trip ratio${limited.size === 1 ? "" : "s"} there say${
           limited.size === 1 ? "s" : ""
