@@ -400,10 +400,13 @@ export function measuredTable(
   );
   const rounds = results.settings.rounds;
   const notes = [
-    `Medians over ${rounds} round${rounds === 1 ? "" : "s"} of ` +
-    `${results.settings.roundMs / 1000} s. "To C" is the server's CPU per ` +
-    `round trip over the C reference's in the same round; in brackets, the ` +
-    `lowest and highest round's ratio.`,
+    `Medians over ${plural(rounds, "round")} of ` +
+    `${results.settings.roundMs / 1000} s${
+      openLoop.length > 0
+        ? ` (open loop: ${plural(openLoopRounds(results), "round")} per rate)`
+        : ""
+    }. "To C" is the server's CPU per round trip over the C reference's in ` +
+    `the same round; in brackets, the lowest and highest round's ratio.`,
     marks.limited
       ? "‡: the load generator was the limit in this cell: the figure says " +
         "how fast it could drive the server, not how fast the server is."
@@ -466,6 +469,18 @@ export function measuredTable(
  * it is, for the reader to see the noise. */
 function cores(n: number): string {
   return Math.abs(n) < 0.05 ? "0.0" : n.toFixed(1);
+}
+
+/** `1 round`, `5 rounds`. */
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? "" : "s"}`;
+}
+
+/** Timed rounds per open-loop rate: schema 3 counts them apart from the
+ * closed loop's (`openLoopRounds`); older files ran as many as closed. */
+function openLoopRounds(results: BenchResults): number {
+  const settings = results.settings as { openLoopRounds?: number };
+  return settings.openLoopRounds ?? results.settings.rounds;
 }
 
 /** The quiet check's limit in cores (schema 3: a measurement with more
