@@ -37,6 +37,7 @@ import {
   ratio,
   REFERENCE,
 } from "./compare.ts";
+import { posix } from "node:path";
 import type { BenchResults, Row, RowSummary, ServerResult } from "./results.ts";
 
 /** One kind of figure: how to get it from a server's results and how to
@@ -181,12 +182,16 @@ export function serverName(server: ServerResult): string {
     : `chapter ${server.chapter.slice(0, 2)}'s \`${server.task}\``;
 }
 
-/** A server as a table names it: 06-epoll `server:edge`, C epoll
- * (reference). */
-function serverCell(server: ServerResult): string {
-  return server.chapter === null
-    ? `${server.label} (reference)`
-    : `${server.chapter} \`${server.task}\``;
+/** A server as a table in the Markdown file `source` names it: C epoll
+ * (reference), or 06-epoll `server:edge` with a link to the chapter (none in
+ * the chapter's own README). */
+function serverCell(server: ServerResult, source: string): string {
+  if (server.chapter === null) return `${server.label} (reference)`;
+  const readme = `chapters/${server.chapter}/README.md`;
+  const name = readme === source
+    ? server.chapter
+    : `[${server.chapter}](${posix.relative(posix.dirname(source), readme)})`;
+  return `${name} \`${server.task}\``;
 }
 
 /** `100 connections × 64 B`. */
@@ -218,14 +223,15 @@ function rowOf(server: ServerResult, connections: number, size: number) {
 /** Other work on the machine above which a sentence says so (cores). */
 export const NOISY_CORES = 0.1;
 
-/** The paragraph a `bench compare` block shows: one sentence per cell and
- * metric, its verdict from the ratio's spread over rounds (compare.ts).
- * `where` (file:line) names the marker in errors. */
+/** The paragraph a `bench compare` block of the Markdown file `source`
+ * shows: one sentence per cell and metric, its verdict from the ratio's
+ * spread over rounds (compare.ts). Errors name the marker's file and line. */
 export function comparisonText(
   results: BenchResults,
   block: Block,
-  where: string,
+  source: string,
 ): string {
+  const where = `${source}:${block.line}`;
   const comparisons = comparisonsOf(block);
   const sentences = comparisons.map((c) => {
     const [a, b] = [c.a, c.b].map((id) => serverOf(results, id, where));
@@ -306,12 +312,14 @@ function list(items: string[]): string {
 /** The tables a `bench table` block shows: each cell with each server's CPU
  * per round trip as a ratio to the C reference (the median round's ratio,
  * the lowest and highest round's in brackets), then the absolute figures;
- * then each server's capacity probe; then the machine and the command. */
+ * then each server's capacity probe; then the machine and the command.
+ * `source` is the Markdown file's repository path, for links and errors. */
 export function measuredTable(
   results: BenchResults,
   block: Block,
-  where: string,
+  source: string,
 ): string {
+  const where = `${source}:${block.line}`;
   const servers = block.all
     ? results.servers.filter((s) => !s.error)
     : block.servers.map((id) => serverOf(results, id, where));
@@ -331,7 +339,7 @@ export function measuredTable(
     withReference.map((server) => {
       const row = rowOf(server, connections, size);
       const s = row?.summary;
-      const name = [serverCell(server), cellName(connections, size)];
+      const name = [serverCell(server, source), cellName(connections, size)];
       if (!row || !s) {
         return [...name, notRun(row)]
           .concat(["–", "–", "–", "–"]);
@@ -371,7 +379,7 @@ export function measuredTable(
     "idle-rss",
   ];
   const capacity = servers.filter((s) => s.capacity).map((server) => [
-    serverCell(server),
+    serverCell(server, source),
     ...[...capacityColumns, "idle-threads", "idle-processes"].map((key) => {
       const value = METRICS[key].value(server);
       const mark = key === "idle-cpu" && noisyIdle(results, server);
@@ -384,7 +392,7 @@ export function measuredTable(
     withReference.map((server) => {
       const row = server.openLoop.find((r) => r.rate === rate);
       const s = row?.summary;
-      const name = [serverCell(server), count(rate)];
+      const name = [serverCell(server, source), count(rate)];
       if (!row || !s) {
         return [...name, notRun(row)]
           .concat(["–", "–", "–"]);

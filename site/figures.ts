@@ -106,10 +106,9 @@ export function figuresIn(
 
 /** The text a block's markers enclose, from `results`. */
 function render(block: Block, source: string, results: BenchResults): string {
-  const where = `${source}:${block.line}`;
   const text = block.kind === "table"
-    ? measuredTable(results, block, where)
-    : comparisonText(results, block, where);
+    ? measuredTable(results, block, source)
+    : comparisonText(results, block, source);
   // Blank lines around it, as `deno fmt` sets them beside an HTML block.
   return `\n${text}\n`;
 }
