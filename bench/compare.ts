@@ -117,10 +117,12 @@ export function level(r: Ratio): boolean {
   return r.min <= 1 && 1 <= r.max;
 }
 
-/** The verdict the ratio gives, to read between a and b ("a is VERDICT b"):
- * `level with` when the spread over rounds holds 1, else `1.30× ahead of`
- * or `behind (0.77×)`. For `cpu`, where more is worse: `level with`,
- * `1.30× the CPU per round trip of`, and so on (see `sentence`). */
+/** The verdict the ratio gives, in a few words (`deno task bench
+ * --reproduce` prints it): `level with` when the spread over rounds holds 1,
+ * else `1.30× ahead of` or `behind (0.77×)`: a's figure over b's, which for
+ * `cpu` means more CPU per round trip, not better. The READMEs' sentences
+ * (bench/figures.ts `comparisonText`) say the same in words that fit each
+ * metric. */
 export function verdict(r: Ratio): string {
   if (level(r)) return "level with";
   return r.median > 1
