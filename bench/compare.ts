@@ -21,7 +21,9 @@
  * `reference c`); `at` lists cells as CONNECTIONSxSIZE; `metric` lists
  * `rate` (round trips per second) and `cpu` (server CPU per round trip). A
  * table compares each of its servers with the C reference (`reference c`),
- * by CPU per round trip, in each cell.
+ * by CPU per round trip, in each cell; `servers="*"` is every server of the
+ * run. Its optional `rates` lists open-loop rates to show as well (no
+ * comparison: the absolute figures).
  *
  * @example
  * ```ts
@@ -43,7 +45,9 @@
  * @module
  */
 import { join, relative } from "node:path";
-import type { BenchResults, Round } from "./results.ts";
+import { discoverChapters, serverTasks } from "@echo-lab/harness/chapters";
+import { type BenchResults, parseResults, type Round } from "./results.ts";
+import { REFERENCES } from "./servers.ts";
 import { pairedRatio } from "./stats.ts";
 
 /** Two servers compared in one cell by one measure. */
@@ -113,10 +117,12 @@ export function level(r: Ratio): boolean {
   return r.min <= 1 && 1 <= r.max;
 }
 
-/** The verdict the ratio gives, to read between a and b ("a is VERDICT b"):
- * `level with` when the spread over rounds holds 1, else `1.30× ahead of`
- * or `behind (0.77×)`. For `cpu`, where more is worse: `level with`,
- * `1.30× the CPU per round trip of`, and so on (see `sentence`). */
+/** The verdict the ratio gives, in a few words (`deno task bench
+ * --reproduce` prints it): `level with` when the spread over rounds holds 1,
+ * else `1.30× ahead of` or `behind (0.77×)`: a's figure over b's, which for
+ * `cpu` means more CPU per round trip, not better. The READMEs' sentences
+ * (bench/figures.ts `comparisonText`) say the same in words that fit each
+ * metric. */
 export function verdict(r: Ratio): string {
   if (level(r)) return "level with";
   return r.median > 1
@@ -126,7 +132,7 @@ export function verdict(r: Ratio): string {
 
 const ATTRIBUTE = /(\w+)="([^"]*)"/g;
 /** A marker line: `<!-- bench KIND key="value" … -->`. */
-export const OPEN = /^<!-- bench (\w+)((?: \w+="[^"]*")*) -->$/;
+export const OPEN = /^( *)<!-- bench (\w+)((?: \w+="[^"]*")*) -->$/;
 export const CLOSE = "<!-- /bench -->";
 
 /** One `bench` marker of a Markdown file and what it declares. */
@@ -135,13 +141,21 @@ export interface Block {
   /** 1-based lines of the opening and closing marker. */
   line: number;
   endLine: number;
-  /** The marker line as written. */
+  /** The marker line as written, without its indent. */
   marker: string;
-  /** The text between the markers, as it stands. */
+  /** The markers' indent (a block inside a list item), which every line of
+   * the body carries too. */
+  indent: string;
+  /** The text between the markers, as it stands, without the indent. */
   body: string;
   /** `table`: the servers, in order; `compare`: a and b. */
   servers: string[];
+  /** `table` with `servers="*"`: every server of the run, in its order
+   * (`servers` then holds every server the lab has: `everyServer`). */
+  all: boolean;
   cells: { connections: number; size: number }[];
+  /** `table`: open-loop rates (round trips/s offered) to show, if any. */
+  rates: number[];
   metrics: Comparison["metric"][];
 }
 
@@ -153,22 +167,22 @@ export function blocks(markdown: string, source: string): Block[] {
   let fence = false;
   for (let i = 0; i < lines.length; i++) {
     if (/^\s*(```|~~~)/.test(lines[i])) fence = !fence;
-    if (fence || !lines[i].startsWith("<!-- bench ")) continue;
+    if (fence || !lines[i].trimStart().startsWith("<!-- bench ")) continue;
     const fail = (why: string) => new Error(`${source}:${i + 1}: ${why}`);
     const open = lines[i].match(OPEN);
     if (!open) {
       throw fail(`not a marker: <!-- bench KIND key="value" ... -->`);
     }
-    const kind = open[1];
+    const [, indent, kind] = open;
     if (kind !== "compare" && kind !== "table") {
       throw fail(`bench ${kind}: the kinds are compare and table`);
     }
     const attrs = Object.fromEntries(
-      [...open[2].matchAll(ATTRIBUTE)].map((m) => [m[1], m[2]]),
+      [...open[3].matchAll(ATTRIBUTE)].map((m) => [m[1], m[2]]),
     );
     const list = (key: string) =>
       (attrs[key] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-    const end = lines.indexOf(CLOSE, i + 1);
+    const end = lines.indexOf(indent + CLOSE, i + 1);
     if (end < 0) throw fail(`bench ${kind}: no ${CLOSE} below it`);
     const cells = list("at").map((cell) => {
       const m = cell.match(/^(\d+)x(\d+)$/);
@@ -176,6 +190,10 @@ export function blocks(markdown: string, source: string): Block[] {
       return { connections: Number(m[1]), size: Number(m[2]) };
     });
     if (cells.length === 0) throw fail(`bench ${kind}: no at="..." cells`);
+    const rates = list("rates").map(Number);
+    if (rates.some((r) => !Number.isInteger(r) || r <= 0)) {
+      throw fail(`rates="${attrs.rates}": rates are round trips/s offered`);
+    }
     const metrics = kind === "table" ? ["cpu"] : list("metric");
     for (const m of metrics) {
       if (!(METRICS as readonly string[]).includes(m)) {
@@ -183,7 +201,12 @@ export function blocks(markdown: string, source: string): Block[] {
       }
     }
     if (metrics.length === 0) throw fail(`bench compare: no metric="..."`);
-    const servers = kind === "table" ? list("servers") : [attrs.a, attrs.b];
+    const all = kind === "table" && attrs.servers === "*";
+    const servers = all
+      ? everyServer()
+      : kind === "table"
+      ? list("servers")
+      : [attrs.a, attrs.b];
     if (servers.length === 0 || servers.some((s) => !s)) {
       throw fail(
         kind === "table" ? `bench table: no servers="..."` : `needs a and b`,
@@ -193,15 +216,30 @@ export function blocks(markdown: string, source: string): Block[] {
       kind,
       line: i + 1,
       endLine: end + 1,
-      marker: lines[i],
-      body: lines.slice(i + 1, end).join("\n"),
+      marker: lines[i].trimStart(),
+      indent,
+      body: lines.slice(i + 1, end).map((line) => line.slice(indent.length))
+        .join("\n"),
       servers,
+      all,
       cells,
+      rates,
       metrics: metrics as Comparison["metric"][],
     });
     i = end;
   }
   return found;
+}
+
+/** Every server the lab has, by the id a run gives it: each chapter's
+ * `server` tasks, then the references. */
+export function everyServer(): string[] {
+  return [
+    ...discoverChapters().flatMap((chapter) =>
+      serverTasks(chapter).map((task) => `${chapter.name} ${task}`)
+    ),
+    ...REFERENCES.map((name) => `reference ${name}`),
+  ];
 }
 
 /** The comparisons one block quotes: a table, each server against the C
@@ -219,19 +257,49 @@ export function comparisonsOf(block: Block): Comparison[] {
 }
 
 /** Every comparison the Markdown files under `root` quote, each once, in
- * the order they first appear (files in path order). */
-export async function quotedComparisons(root: string): Promise<Comparison[]> {
+ * the order they first appear (files in path order). A table's row for a
+ * cell the results did not run (a server that holds one connection, at
+ * 10,000) quotes nothing, so with `results` (by default the committed
+ * bench/results/latest.json under `root`, when there is one) such pairs are
+ * left out. */
+export async function quotedComparisons(
+  root: string,
+  given?: BenchResults | null,
+): Promise<Comparison[]> {
+  const results = given === undefined ? await committedResults(root) : given;
   const seen = new Map<string, Comparison>();
   for (const path of await markdownUnder(root)) {
     const text = await Deno.readTextFile(path);
     for (const block of blocks(text, relative(root, path))) {
       for (const c of comparisonsOf(block)) {
         const key = `${c.a}|${c.b}|${c.connections}x${c.size}|${c.metric}`;
-        if (!seen.has(key)) seen.set(key, c);
+        if (seen.has(key)) continue;
+        if (results && [c.a, c.b].some((id) => !ran(results, id, c))) continue;
+        seen.set(key, c);
       }
     }
   }
   return [...seen.values()];
+}
+
+/** Whether server `id` was measured in the comparison's cell. */
+function ran(results: BenchResults, id: string, c: Comparison): boolean {
+  const row = results.servers.find((s) => s.id === id)?.rows.find((r) =>
+    r.connections === c.connections && r.size === c.size
+  );
+  return row !== undefined && row.status !== "not run";
+}
+
+/** bench/results/latest.json under `root`, or null when there is none. */
+async function committedResults(root: string): Promise<BenchResults | null> {
+  try {
+    return parseResults(
+      await Deno.readTextFile(join(root, "bench/results/latest.json")),
+    );
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
 }
 
 /** Directories no quoted comparison lives in: generated output, packages. */

@@ -27,7 +27,7 @@ function round(rate: number, cpu: number): Round {
     threads: null,
     processes: null,
     errors: {},
-  };
+  } as Round; // schema 3's fields too, so the fixture fits either schema
 }
 
 function server(id: string, rounds: Round[]): ServerResult {
@@ -94,8 +94,19 @@ Deno.test("blocks: markers parsed, errors name the line", () => {
     "```",
     '<!-- bench table servers="x server, reference c" at="100x64" -->',
     "<!-- /bench -->",
+    "- an item:",
+    '  <!-- bench table servers="*" at="1x64" rates="1000" -->',
+    "  | old |",
+    "  <!-- /bench -->",
   ].join("\n");
-  const [compare, table] = blocks(md, "a.md");
+  const [compare, table, all] = blocks(md, "a.md");
+  // A block inside a list item: its body without the item's indent, and
+  // "*" for every server the lab has (each chapter's, then the references).
+  assert.equal(all.indent, "  ");
+  assert.equal(all.body, "| old |");
+  assert.deepEqual(all.rates, [1000]);
+  assert.ok(all.servers.includes("06-epoll server:edge"));
+  assert.equal(all.servers.at(-1), "reference c");
   assert.equal(compare.line, 3);
   assert.equal(compare.body, "old sentence");
   assert.equal(comparisonsOf(compare).length, 4);
@@ -126,6 +137,20 @@ Deno.test("quotedComparisons: every marker under a root, each once", async () =>
     await Deno.writeTextFile(join(root, "README.md"), marker + marker);
     assert.deepEqual(await quotedComparisons(root), [
       { a: "a", b: "b", ...at, metric: "rate" },
+    ]);
+    // With results, a pair not measured in its cell quotes nothing.
+    await Deno.writeTextFile(
+      join(root, "chapters/01/README.md"),
+      '<!-- bench table servers="fast" at="1x64, 100x64" -->\n<!-- /bench -->\n',
+    );
+    const withC = {
+      servers: [...results.servers, {
+        ...results.servers[2],
+        id: "reference c",
+      }],
+    } as BenchResults;
+    assert.deepEqual(await quotedComparisons(root, withC), [
+      { a: "fast", b: "reference c", ...at, metric: "cpu" },
     ]);
   } finally {
     await Deno.remove(root, { recursive: true });

@@ -1,20 +1,73 @@
 /**
- * README figures come from the results: a stale one is named with its line,
- * a missing one stops the refresh, the front matter follows its template.
+ * README figures come from the results: a stale block or front-matter value
+ * is named with its line, the verdict of a comparison follows the data and
+ * its spread, a missing figure stops the refresh, and a hand-written verdict
+ * beside a bench figure is caught.
  */
 import assert from "node:assert/strict";
-import { bytes, duration, figure } from "../bench/figures.ts";
-import type { BenchResults } from "../bench/results.ts";
-import { figuresIn, refreshFigures, staleFigures } from "./figures.ts";
+import { bytes, duration, figure, wrap } from "../bench/figures.ts";
+import type { BenchResults, Round } from "../bench/results.ts";
+import {
+  figuresIn,
+  handWritten,
+  refreshFigures,
+  staleFigures,
+} from "./figures.ts";
 import { latestResults } from "./readmes.ts";
 
 const SOURCE = "chapters/06-epoll/README.md";
 
-/** The committed results with 06's probe and 100 x 64 B cell set to known
- * values, so the test does not depend on the last bench run. */
-function results(rssPerConnection = 1055): BenchResults {
+/** A round of `rate` round trips in 1 s at `cpu` s of server CPU, with
+ * `otherCores` of other work beside it (schema 3's per-round field). */
+function round(rate: number, cpu: number, otherCores = 0): Round {
+  return {
+    roundTrips: rate,
+    bytes: rate * 64,
+    seconds: 1,
+    p50Us: 100,
+    p99Us: 900,
+    p999Us: 1000,
+    serverCpuSeconds: cpu,
+    loadgenCpuSeconds: 0.3,
+    machineCpuSeconds: cpu + 0.3 + otherCores,
+    otherCores,
+    attempts: 1,
+    rssBytes: null,
+    threads: null,
+    processes: null,
+    errors: {},
+  } as Round;
+}
+
+/** The committed results with 06's probe and its 100 x 64 B rounds set to
+ * known values (and its 10 x 64 B cell not run), so the test does not depend
+ * on the last bench run. `rates` are 06's rounds; C's stay at 100,000 round
+ * trips/s at 1 s of CPU. */
+function results(
+  rates = [100_000, 100_000, 100_000],
+  rssPerConnection = 1055,
+): BenchResults {
   const latest = latestResults();
+  const cell = (rounds: Round[]) => ({
+    connections: 100,
+    size: 64,
+    status: "ok" as const,
+    reason: null,
+    rounds,
+    errors: {},
+    summary: {
+      ...latest.servers[0].rows[0].summary!,
+      loadgenLimited: false,
+      otherCores: { median: 0, min: 0, max: 0 },
+    },
+  });
   const servers = latest.servers.map((server) => {
+    if (server.id === "reference c") {
+      return {
+        ...server,
+        rows: [cell([1, 2, 3].map(() => round(100_000, 1)))],
+      };
+    }
     if (server.id !== "06-epoll server") return server;
     return {
       ...server,
@@ -23,25 +76,23 @@ function results(rssPerConnection = 1055): BenchResults {
         held: 10000,
         rssPerConnectionBytes: rssPerConnection,
       },
-      rows: server.rows.map((row) =>
-        row.connections === 100 && row.size === 64
-          ? {
-            ...row,
-            summary: {
-              ...row.summary!,
-              roundTripsPerSecond: { median: 129500, min: 0, max: 0 },
-              cpuSecondsPerMillion: { median: 6.785, min: 0, max: 0 },
-            },
-          }
-          : row.connections === 10 && row.size === 64
-          ? { ...row, status: "not run" as const, summary: null, reason: "x" }
-          : row
-      ),
+      rows: [
+        cell(rates.map((rate) => round(rate, 1))),
+        {
+          ...cell([]),
+          connections: 10,
+          status: "not run" as const,
+          reason: "x",
+          summary: null,
+        },
+      ],
     };
   });
   return { ...latest, servers };
 }
 
+const COMPARE =
+  '<!-- bench compare a="06-epoll server" b="reference c" at="100x64" metric="rate" -->';
 const README = `---
 title: epoll
 # connections: thousands (held {06-epoll/held} at {06-epoll/rss-per-connection} each)
@@ -50,9 +101,16 @@ connections: "thousands (held 10,000 at 0.6 KB each)"
 
 # 06
 
-It held 10,000 at <!-- fig 06-epoll/rss-per-connection -->1.05 KB<!-- /fig -->
-each, and did <!-- fig 06-epoll/rt/s@100x64 -->129,500<!-- /fig --> round
-trips/s at <!-- fig 06-epoll/cpu@100x64 -->6.8<!-- /fig --> CPU s per million.
+Measured:
+
+${COMPARE}
+old words
+<!-- /bench -->
+
+- In a list:
+
+  <!-- bench table servers="06-epoll server" at="100x64" -->
+  <!-- /bench -->
 `;
 
 Deno.test("figures: formatted with binary units and their own precision", () => {
@@ -64,100 +122,168 @@ Deno.test("figures: formatted with binary units and their own precision", () => 
   assert.equal(duration(2800), "2.8 ms");
   assert.equal(duration(132000), "132 ms");
   const r = results();
-  assert.equal(figure(r, "06-epoll/rt/s@100x64"), "129,500");
-  assert.equal(figure(r, "06-epoll/cpu@100x64"), "6.8");
   assert.equal(figure(r, "06-epoll/held"), "10,000");
+  assert.equal(figure(r, "06-epoll/rss-per-connection"), "1.03 KiB");
   assert.equal(figure(r, "ref:c/idle-threads"), "1");
-  assert.match(figure(r, "06-epoll:edge/cpu@100x64"), /^\d+\.\d$/);
-  assert.match(
-    figure(r, "06-epoll/rt/s@100x64 ÷ 06-epoll/rt/s@1x64"),
-    /^\d+(\.\d{1,2})?$/,
-  );
-  // Three digits (here C's CPU over 06's in the fixture, 1.83), so a ratio
-  // target such as 0.95 is never hidden by rounding to 1.
-  assert.match(
-    figure(r, "ref:c/cpu@100x64 ÷ 06-epoll/cpu@100x64"),
-    /^\d\.\d\d$/,
-  );
-  assert.match(
-    figure(r, "machine"),
-    /^\d{4}-\d\d-\d\d: .+, \d+ cores, [\d.]+ GiB, Linux .+, Deno .+$/,
-  );
-});
-
-Deno.test("figures: each stale figure is reported with its line and name", () => {
-  const stale = staleFigures(README, SOURCE, results());
-  assert.deepEqual(
-    stale.map((s) => [s.line, s.name, s.was, s.now]),
-    [
-      [
-        4,
-        "front matter connections",
-        'connections: "thousands (held 10,000 at 0.6 KB each)"',
-        'connections: "thousands (held 10,000 at 1.03 KiB each)"',
-      ],
-      [9, "06-epoll/rss-per-connection", "1.05 KB", "1.03 KiB"],
-    ],
-  );
-});
-
-Deno.test("figures: the refresh writes what the results say, and is idempotent", () => {
-  const r = results();
-  const fresh = refreshFigures(README, SOURCE, r);
-  assert.match(
-    fresh,
-    /connections: "thousands \(held 10,000 at 1\.03 KiB each\)"/,
-  );
-  assert.match(fresh, /-->1\.03 KiB<!-- \/fig -->/);
-  assert.match(fresh, /# connections: thousands \(held \{06-epoll\/held\}/);
-  assert.deepEqual(staleFigures(fresh, SOURCE, r), []);
-  assert.equal(refreshFigures(fresh, SOURCE, r), fresh);
-  // A new bench run moves the figures, front matter included.
-  const moved = refreshFigures(fresh, SOURCE, results(2048));
-  assert.match(moved, /connections: "thousands \(held 10,000 at 2 KiB each\)"/);
-  assert.match(moved, /-->2 KiB<!-- \/fig -->/);
-});
-
-Deno.test("figures: a front-matter number that disagrees with the results fails", () => {
-  const r = results();
-  const fresh = refreshFigures(README, SOURCE, r);
-  const edited = fresh.replace("held 10,000 at", "held 9,000 at");
-  assert.deepEqual(
-    staleFigures(edited, SOURCE, r).map((s) => `${s.line} ${s.name}`),
-    ["4 front matter connections"],
-  );
-});
-
-Deno.test("figures: a figure the results lack stops the refresh, named", () => {
-  const missing =
-    `${README}\nAt ten: <!-- fig 06-epoll/rt/s@10x64 -->1<!-- /fig -->.\n`;
-  const said =
-    /chapters\/06-epoll\/README\.md:13: figure 06-epoll\/rt\/s@10x64: cell 10x64 not run: x/;
-  assert.throws(() => refreshFigures(missing, SOURCE, results()), said);
-  assert.throws(() => figuresIn(missing, SOURCE, results()), said);
   assert.throws(
-    () => figure(results(), "11-nope/held"),
+    () => figure(r, "11-nope/held"),
     /figure 11-nope\/held: no server 11-nope in the results/,
   );
   assert.throws(
-    () => figure(results(), "06-epoll/held@1x64"),
-    /figure 06-epoll\/held@1x64: held takes no @CONNECTIONSxSIZE/,
-  );
-  assert.throws(
-    () => figure(results(), "06-epoll/nope"),
+    () => figure(r, "06-epoll/nope"),
     /figure 06-epoll\/nope: not SERVER\/METRIC/,
+  );
+});
+
+Deno.test("figures: the verdict follows the data and its spread", () => {
+  const text = (rates: number[]) =>
+    figuresIn(README, SOURCE, results(rates)).find((f) =>
+      f.name.startsWith("bench compare")
+    )!.now.replaceAll("\n", " ");
+  // Each round 06 over C: 1.3, 1.2, 1.4: ahead in every round.
+  assert.match(
+    text([130_000, 120_000, 140_000]),
+    /At 100 connections × 64 B, chapter 06's `server` was 1\.30× ahead of the C epoll reference in round trips\/s \(1\.20 to 1\.40 over 3 rounds\)\./,
+  );
+  // 1.3, 0.95, 1.1: the spread holds 1, so the two are level, whatever the
+  // median says.
+  assert.match(
+    text([130_000, 95_000, 110_000]),
+    /chapter 06's `server` and the C epoll reference were level in round trips\/s on this machine \(ratio 1\.10, 0\.95 to 1\.30 over 3 rounds\)\./,
+  );
+  assert.match(
+    text([70_000, 80_000, 75_000]),
+    /was behind the C epoll reference in round trips\/s, at 0\.75× its rate/,
+  );
+});
+
+Deno.test("figures: each stale part is reported with its line, and the refresh is idempotent", () => {
+  const r = results();
+  const stale = staleFigures(README, SOURCE, r);
+  assert.deepEqual(stale.map((s) => [s.line, s.name.split(" ")[0]]), [
+    [4, "front"],
+    [11, "bench"],
+    [17, "bench"],
+  ]);
+  assert.equal(
+    stale[0].now,
+    'connections: "thousands (held 10,000 at 1.03 KiB each)"',
+  );
+  const fresh = refreshFigures(README, SOURCE, r);
+  assert.deepEqual(staleFigures(fresh, SOURCE, r), []);
+  assert.equal(refreshFigures(fresh, SOURCE, r), fresh);
+  // The table in the list item keeps the item's indent, and names the run.
+  assert.match(
+    fresh,
+    /\n {2}\| 06-epoll `server` \| 100 connections × 64 B \| 1\.00 \(1\.00–1\.00\) \|/,
+  );
+  assert.match(
+    fresh,
+    /\n {2}\| C epoll \(reference\) \| 100 connections × 64 B \| 1 \|/,
+  );
+  assert.match(fresh, /Measured \d{4}-\d\d-\d\d on /);
+  // A new run moves the figures, front matter and verdicts included.
+  const moved = refreshFigures(
+    fresh,
+    SOURCE,
+    results([50_000, 60_000, 55_000], 2048),
+  );
+  assert.match(moved, /held 10,000 at 2 KiB each/);
+  assert.match(moved, /behind the C epoll reference/);
+  // A table padded by `deno fmt` is not stale.
+  const padded = fresh.replace("| --- | --- |", "| ------ | ----- |");
+  assert.notEqual(padded, fresh);
+  assert.deepEqual(staleFigures(padded, SOURCE, r), []);
+});
+
+Deno.test("figures: a round the quiet check let through is marked †, with why", () => {
+  const r = results();
+  const c = r.servers.find((s) => s.id === "reference c")!;
+  c.rows[0].rounds[1] = round(100_000, 1, 0.5);
+  const quiet = { ...r, quiet: { limitCores: 0.1 } } as BenchResults;
+  const table = figuresIn(README, SOURCE, quiet).at(-1)!.now
+    .replace(/\n(?!\|)/g, " ");
+  assert.match(
+    table,
+    /\| C epoll \(reference\) \| 100 connections × 64 B \|.* †/,
+  );
+  assert.doesNotMatch(table, /\| 06-epoll `server` \| 100 connections .* †/);
+  assert.match(
+    table,
+    /†: other work beside it stayed above the quiet check's 0\.1 cores/,
+  );
+  // A file older than the check marks nothing.
+  assert.doesNotMatch(figuresIn(README, SOURCE, r).at(-1)!.now, /†/);
+});
+
+Deno.test("figures: what the results lack stops the refresh, named", () => {
+  const notRun = README.replace('at="100x64"', 'at="10x64"');
+  assert.throws(
+    () => refreshFigures(notRun, SOURCE, results()),
+    /README\.md:11: 06-epoll server and reference c were not both measured at 10 connections × 64 B/,
+  );
+  const noServer = README.replace('a="06-epoll server"', 'a="11-nope server"');
+  assert.throws(
+    () => figuresIn(noServer, SOURCE, results()),
+    /README\.md:11: no server "11-nope server" in the results/,
   );
   assert.throws(
     () =>
-      refreshFigures(
-        "It held\n  <!-- fig 06-epoll/held -->1<!-- /fig -->.\n",
+      figuresIn(
+        "Held <!-- fig 06-epoll/held -->1<!-- /fig -->.\n",
         SOURCE,
         results(),
       ),
-    /README\.md:2: figure 06-epoll\/held: a marker must not start a line/,
+    /README\.md:1: an inline figure marker/,
   );
-  assert.throws(
-    () => figure(results(), "06-epoll/nope"),
-    /figure 06-epoll\/nope: not SERVER\/METRIC/,
+});
+
+Deno.test("handWritten: a comparison word beside a bench figure, outside a generated block, is caught", () => {
+  const said = handWritten(
+    [
+      "It did 63,760 round trips/s, faster than C.",
+      "",
+      "Chapter 08 spent 33.4 CPU s per million. That is more than 06.",
+      "",
+      "Our own run: 30 µs per round trip, less than at 100 (measurements/x.txt).",
+      "",
+      "```text",
+      "more 5 round trips/s",
+      "```",
+      "",
+      COMPARE,
+      "It was 1.30× ahead of C, 5 round trips/s more.",
+      "<!-- /bench -->",
+      "",
+      "- 06 did 9 round trips/s.",
+      "- C did more.",
+    ].join("\n"),
+    "a.md",
   );
+  assert.deepEqual(said, [
+    'a.md:1: "faster" beside the bench figure "63,760 round trips/s": put the comparison in a <!-- bench compare ... --> block',
+    'a.md:3: "more" beside the bench figure "33.4 CPU s per million": put the comparison in a <!-- bench compare ... --> block',
+  ]);
+  // A sentence two away is no longer beside the figure.
+  assert.deepEqual(
+    handWritten(
+      "It did 5 round trips/s. It was busy. Then it did more.",
+      "b.md",
+    ),
+    [],
+  );
+});
+
+Deno.test("the READMEs carry no hand-written verdict beside a bench figure", async () => {
+  const { markdownFiles, readText } = await import("./content.ts");
+  const said = markdownFiles().flatMap((source) =>
+    handWritten(readText(source)!, source)
+  );
+  assert.deepEqual(said, []);
+});
+
+Deno.test("wrap: before the width, never starting a line Markdown would misread", () => {
+  assert.equal(wrap("aaa bbb ccc", 7), "aaa bbb\nccc");
+  assert.equal(wrap("aaa - bbb", 4), "aaa -\nbbb");
+  assert.equal(wrap("a 10. b", 2), "a 10.\nb");
 });

@@ -7,8 +7,9 @@
  * bench/results.
  *
  * `deno task readmes --check` changes nothing and exits 1 naming each stale
- * part, as `file:line: what`. Either way a figure the results lack stops it
- * with the README line and the figure's name.
+ * part, as `file:line: what`, and each paragraph that sets a hand-written
+ * comparison word beside a bench figure (figures.ts `handWritten`). Either
+ * way a figure the results lack stops it with the README line.
  *
  * @module
  */
@@ -22,7 +23,7 @@ import {
   staleFigureFiles,
   writeFigureFiles,
 } from "./figure_files.ts";
-import { refreshFigures, staleFigures } from "./figures.ts";
+import { handWritten, refreshFigures, staleFigures } from "./figures.ts";
 import { refreshListings, staleListings } from "./listings.ts";
 
 /** The results every README figure comes from. */
@@ -44,7 +45,8 @@ export function refreshReadme(
   return refreshFigures(refreshListings(markdown, source), source, results);
 }
 
-/** Each stale part of `markdown`, as `file:line: what`. */
+/** Each stale part of `markdown`, and each hand-written verdict beside a
+ * bench figure, as `file:line: what`. */
 export function staleParts(
   markdown: string,
   source: string,
@@ -55,10 +57,14 @@ export function staleParts(
       `${s.source}:${s.line}: include=${s.include} is stale`
     ),
     ...staleFigures(markdown, source, results).map((s) =>
-      `${s.source}:${s.line}: figure ${s.name} says ${
-        JSON.stringify(s.was)
-      }, the results ${JSON.stringify(s.now)}`
+      s.name.startsWith("front matter ")
+        ? `${s.source}:${s.line}: ${s.name} says ${
+          JSON.stringify(s.was)
+        }, the results ${JSON.stringify(s.now)}`
+        : `${s.source}:${s.line}: ${s.name}: its text is not what the ` +
+          `results give`
     ),
+    ...handWritten(markdown, source),
   ];
 }
 
