@@ -9,7 +9,10 @@
  * `latest.json`, its tables to `summary.md`, and SVG charts (see output.ts
  * for where, and how a partial run merges).
  *
- * Run: deno task bench [--quick] [--chapters 06,07] [--help]
+ * Last, unless --quick, the counting pass (count.ts): system calls and
+ * wake-ups per round trip under strace, kept out of the timed rounds.
+ *
+ * Run: deno task bench [--quick] [--count] [--chapters 06,07] [--help]
  *
  * @module
  */
@@ -22,9 +25,11 @@ import { Cleanups, type RunContext, serverUnits } from "./context.ts";
 import { buildLoadgen } from "./gcc.ts";
 import { measureServer } from "./measure.ts";
 import { outputDir, writeResults } from "./output.ts";
-import type { BenchResults, ServerResult } from "./results.ts";
+import { countPass, straceMissing } from "./count.ts";
+import { readResultsIn, writeCounts } from "./output.ts";
+import type { BenchResults, CountRun, ServerResult } from "./results.ts";
 
-const { settings, out, loadgenThreads } = parseOptions(Deno.args);
+const { settings, out, loadgenThreads, count } = parseOptions(Deno.args);
 const cleanups = new Cleanups();
 cleanups.stopOnInterrupt();
 // The compiled C programs live here for the run.
@@ -55,7 +60,9 @@ const servers = await findServers(
 const ctx: RunContext = {
   settings,
   notes,
-  progress: new Progress(servers.length * serverUnits(settings)),
+  progress: new Progress(
+    servers.length * ((count ? 0 : serverUnits(settings)) + 1),
+  ),
   loadgen: await buildLoadgen(tempDir, loadgenThreads),
   loadgenThreads,
   cleanups,
@@ -67,13 +74,35 @@ console.error(
 );
 for (const note of notes) console.error(`note: ${note}`);
 
+const dir = await outputDir(out, settings, parseOptions([]).settings);
 const results: ServerResult[] = [];
 for (const [i, server] of servers.entries()) {
+  if (count) break;
   const result = await measureServer(ctx, server, `${i + 1}/${servers.length}`);
   results.push(result);
   ctx.progress.log(summaryLine(result));
 }
+// The counting pass: system calls and wake-ups per round trip (count.ts),
+// with the capacity each server's probe found, in this run or the last.
+let counts: CountRun | undefined;
+const skipCount = settings.quick && !count;
+const noStrace = skipCount ? null : await straceMissing();
+if (noStrace) notes.push(noStrace);
+if (!skipCount && !noStrace) {
+  const before = count ? await readResultsIn(dir) : null;
+  const held = (id: string) =>
+    (before?.servers ?? results).find((s) => s.id === id)?.capacity?.held ??
+      null;
+  counts = await countPass(ctx, servers, held, backgroundCores);
+}
 ctx.progress.end();
+if (count) {
+  console.log(
+    counts ? await writeCounts(dir, counts) : `bench --count: ${noStrace}`,
+  );
+  await Deno.remove(tempDir, { recursive: true }).catch(() => {});
+  Deno.exit(counts ? 0 : 1);
+}
 
 const run: BenchResults = {
   schema: 2,
@@ -85,11 +114,11 @@ const run: BenchResults = {
   loadgen: { name: "c", threads: loadgenThreads },
   notes,
   servers: results,
+  ...(counts ? { counts } : {}),
 };
 // Some servers only: merged into the results, never replacing them.
 const partial = settings.chapters.length > 0 ||
   settings.references.length < REFERENCES.length;
-const dir = await outputDir(out, settings, parseOptions([]).settings);
 console.log(await writeResults(dir, run, partial));
 await Deno.remove(tempDir, { recursive: true }).catch(() => {});
 Deno.exit(0);

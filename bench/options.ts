@@ -32,6 +32,10 @@ options:
   --rate-connections N  open loop: connections the rate is spread over, in
                         the closed-loop cell with as many connections (10)
   --loadgen-threads N   the load generator's threads (1)
+  --count               only the counting pass (system calls and wake-ups
+                        per round trip at 1, 100 and 1,000 connections, under
+                        strace; a full run ends with it), merged into the
+                        results there
   --out DIR             where results go (see above; merges when it can)
   -h, --help            show this help`;
 
@@ -41,6 +45,8 @@ export interface Options {
   /** `--out`, when given. */
   out: string | null;
   loadgenThreads: number;
+  /** `--count`: the counting pass (bench/count.ts) alone. */
+  count: boolean;
 }
 
 /** Parses `args`; prints the usage and exits on --help or a bad flag. */
@@ -54,6 +60,7 @@ export function parseOptions(args: string[]): Options {
       options: {
         help: { type: "boolean", short: "h" },
         quick: { type: "boolean" },
+        count: { type: "boolean" },
         chapters: list,
         references: list,
         sizes: list,
@@ -119,6 +126,7 @@ export function parseOptions(args: string[]): Options {
     settings,
     out: values.out ?? null,
     loadgenThreads: one("loadgen-threads", 1),
+    count: values.count ?? false,
   };
 }
 

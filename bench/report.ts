@@ -10,10 +10,14 @@
 import { machineLine } from "@echo-lab/harness/machine";
 import {
   type BenchResults,
+  type CountRow,
+  type CountRun,
   parseResults,
   type Row,
+  type ServerCounts,
   type ServerResult,
 } from "./results.ts";
+import { COUNT_SIZE, figure } from "./count.ts";
 import type { Spread } from "./stats.ts";
 
 /** The connection count of the detailed table (or the most a server held). */
@@ -87,8 +91,77 @@ export function renderSummary(results: BenchResults): string {
       }),
     ),
     ...openLoopSection(results, measured),
+    ...countSection(results),
   ];
   return parts.join("\n\n") + "\n";
+}
+
+/** The counting pass's section of the summary (none before it existed). */
+function countSection(results: BenchResults): string[] {
+  const counts = results.counts;
+  if (!counts) return [];
+  return [
+    `## System calls and wake-ups per round trip, ${bytes(COUNT_SIZE)}`,
+    `Counted by \`bench/count.ts\` (\`deno task bench --count\`), not timed: ` +
+    `system calls with \`${counts.tool}\` attached to the server's process ` +
+    `tree, wake-ups (voluntary context switches of its threads) and threads ` +
+    `in an untraced run, closed loop. These do not depend on the machine's ` +
+    `speed or load (cores busy before the pass: ` +
+    `${counts.backgroundCores.toFixed(2)}). "(N err)" = calls that failed, ` +
+    `e.g. EAGAIN.`,
+    countTable(counts),
+  ];
+}
+
+/**
+ * The counting pass as one Markdown table, a row per server (those of
+ * `ids` only, in that order, when given): system calls per round trip at
+ * each connection count, the three most frequent at the most connections
+ * counted, wake-ups per round trip, and threads. Chapters and "Choosing a
+ * model" place it in their pages.
+ */
+export function countTable(counts: CountRun, ids?: string[]): string {
+  const servers = ids
+    ? ids.flatMap((id) => counts.servers.filter((s) => s.id === id))
+    : counts.servers;
+  const conns = [
+    ...new Set(servers.flatMap((s) => s.rows.map((r) => r.connections))),
+  ].sort((a, b) => a - b);
+  const most = conns.at(-1) ?? 0;
+  const at = (s: ServerCounts, c: number) =>
+    s.rows.find((r) => r.connections === c);
+  const cell = (row: CountRow | undefined, value: number | null | undefined) =>
+    row?.status === "ok" && value != null
+      ? figure(value)
+      : row?.status === "failed"
+      ? "failed"
+      : "–";
+  return table(
+    [
+      "server",
+      ...conns.map((c) => `calls/rt @${count(c)}`),
+      `most frequent @${count(most)}, per rt`,
+      ...conns.map((c) => `wake-ups/rt @${count(c)}`),
+      `threads @${count(most)}`,
+    ],
+    servers.map((s) => {
+      const top = at(s, most);
+      return [
+        s.label,
+        ...conns.map((c) => cell(at(s, c), at(s, c)?.syscallsPerRoundTrip)),
+        top?.status === "ok"
+          ? top.top.map((t) =>
+            `${t.name} ${figure(t.perRoundTrip)}` +
+            (t.errorsPerRoundTrip > 0
+              ? ` (${figure(t.errorsPerRoundTrip)} err)`
+              : "")
+          ).join(", ")
+          : "–",
+        ...conns.map((c) => cell(at(s, c), at(s, c)?.wakeupsPerRoundTrip)),
+        top?.status === "ok" && top.threads !== null ? count(top.threads) : "–",
+      ];
+    }),
+  );
 }
 
 /** The row of the detailed table: 64 B at 100 connections, or at the most
