@@ -28,6 +28,7 @@
  *
  * @module
  */
+import { join } from "node:path";
 import { descendants, type RunningServer } from "@echo-lab/harness/process";
 import { commonFlags, lastLine, type LoadgenEvent } from "./protocol.ts";
 import { startServer } from "./supervise.ts";
@@ -129,6 +130,9 @@ export async function countServer(
       row.threads = calm.threads;
       row.untracedRate = calm.rate;
       row.wakeupsPerRoundTrip = calm.switches / calm.roundTrips;
+      row.untracedSyscallsPerRoundTrip = calm.calls === null
+        ? null
+        : calm.calls / calm.roundTrips;
       // Then under strace: system calls.
       const traced = await countWindow(ctx, running, connections, true);
       row.tracedRate = traced.rate;
@@ -153,6 +157,8 @@ interface Window {
   threads: number;
   /** strace's table (traced windows). */
   syscalls: SyscallCount[];
+  /** Every system call, counted by perf (untraced windows; null without). */
+  calls: number | null;
 }
 
 /** One window of `connections` in closed loop; `traced`: with strace
@@ -215,6 +221,8 @@ async function countWindow(
       return await drained(running.port);
     };
     const bytes0 = await pause();
+    const perf = traced ? null : PerfCounter.start(tree(running.pid));
+    await perf?.enable();
     if (traced) {
       strace = Strace.attach(tree(running.pid));
       await strace.attached();
@@ -224,6 +232,8 @@ async function countWindow(
     const started = performance.now();
     await new Promise((r) => setTimeout(r, traced ? TRACED_MS : UNTRACED_MS));
     const bytes1 = await pause();
+    await perf?.disable();
+    const calls = perf ? await perf.total() : null;
     const seconds = (performance.now() - started) / 1000;
     const switches = voluntarySwitches(running.pid) - switches0;
     const threads = tree(running.pid).reduce((n, pid) => n + taskCount(pid), 0);
@@ -236,6 +246,7 @@ async function countWindow(
       switches,
       threads,
       syscalls,
+      calls,
     };
   } finally {
     strace?.detach();
@@ -295,6 +306,83 @@ export function sumBytesReceived(ss: string): number {
   let total = 0;
   for (const m of ss.matchAll(/\bbytes_received:(\d+)/g)) total += +m[1];
   return total;
+}
+
+/**
+ * `perf stat` counting the raw_syscalls:sys_enter tracepoint (every system
+ * call's entry) in some processes, started disabled and switched on and off
+ * through its control fifos (perf-stat(1), --control): the kernel counts,
+ * and no thread is ever stopped, so this is the untraced count, and the
+ * one true to a busy-polling server, whose spinning strace slows down.
+ */
+class PerfCounter {
+  readonly #child: Deno.ChildProcess;
+  readonly #dir: string;
+  readonly #stderr: Promise<string>;
+
+  private constructor(pids: number[]) {
+    this.#dir = Deno.makeTempDirSync({ prefix: "echo-lab-perf-" });
+    for (const fifo of ["ctl", "ack"]) {
+      new Deno.Command("mkfifo", { args: [join(this.#dir, fifo)] })
+        .outputSync();
+    }
+    this.#child = new Deno.Command("perf", {
+      args: [
+        "stat",
+        "-x,",
+        "-D",
+        "-1", // start disabled
+        `--control=fifo:${join(this.#dir, "ctl")},${join(this.#dir, "ack")}`,
+        "-e",
+        "raw_syscalls:sys_enter",
+        "-p",
+        pids.join(","),
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    this.#stderr = new Response(this.#child.stderr).text();
+  }
+
+  /** A counter over `pids`, or null when perf cannot count here. */
+  static start(pids: number[]): PerfCounter | null {
+    try {
+      return new PerfCounter(pids);
+    } catch {
+      return null; // no perf, no mkfifo
+    }
+  }
+
+  /** Sends `command` (enable, disable) and waits for perf's ack. */
+  async #send(command: string): Promise<void> {
+    const ctl = await Deno.open(join(this.#dir, "ctl"), { write: true });
+    await ctl.write(new TextEncoder().encode(`${command}\n`));
+    ctl.close();
+    const ack = await Deno.open(join(this.#dir, "ack"), { read: true });
+    await ack.read(new Uint8Array(8));
+    ack.close();
+  }
+
+  enable(): Promise<void> {
+    return this.#send("enable");
+  }
+
+  disable(): Promise<void> {
+    return this.#send("disable");
+  }
+
+  /** Stops perf; the calls counted while enabled, or null. */
+  async total(): Promise<number | null> {
+    try {
+      this.#child.kill("SIGINT");
+    } catch { /* gone */ }
+    await this.#child.status;
+    const text = await this.#stderr;
+    await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
+    const m = text.match(/^(\d+),[^,]*,raw_syscalls:sys_enter/m);
+    return m ? Number(m[1]) : null;
+  }
 }
 
 /** `strace -c -f` attached to some processes, summing into a temp file. */
@@ -461,6 +549,7 @@ function emptyRow(connections: number): CountRow {
     status: "not run",
     reason: null,
     syscallsPerRoundTrip: null,
+    untracedSyscallsPerRoundTrip: null,
     top: [],
     wakeupsPerRoundTrip: null,
     threads: null,

@@ -102,13 +102,16 @@ function countSection(results: BenchResults): string[] {
   if (!counts) return [];
   return [
     `## System calls and wake-ups per round trip, ${bytes(COUNT_SIZE)}`,
-    `Counted by \`bench/count.ts\` (\`deno task bench --count\`), not timed: ` +
-    `system calls with \`${counts.tool}\` attached to the server's process ` +
-    `tree, wake-ups (voluntary context switches of its threads) and threads ` +
-    `in an untraced run, closed loop. These do not depend on the machine's ` +
-    `speed or load (cores busy before the pass: ` +
+    `Counted by \`bench/count.ts\` (\`deno task bench --count\`), not timed, ` +
+    `closed loop, over the server's whole process tree: calls/rt by perf ` +
+    `(the raw_syscalls:sys_enter tracepoint, no thread stopped), wake-ups ` +
+    `(voluntary context switches of its threads) and threads in the same ` +
+    `untraced run, then a run under \`${counts.tool}\` for the names. Round ` +
+    `trips are counted from the bytes the server's sockets received. These ` +
+    `do not depend on the machine's speed or load, but for a busy poller ` +
+    `(04), whose spinning strace slows (cores busy before the pass: ` +
     `${counts.backgroundCores.toFixed(2)}). "(N err)" = calls that failed, ` +
-    `e.g. EAGAIN.`,
+    `e.g. EAGAIN; "(@N)" = the most connections the server was counted at.`,
     countTable(counts),
   ];
 }
@@ -116,9 +119,11 @@ function countSection(results: BenchResults): string[] {
 /**
  * The counting pass as one Markdown table, a row per server (those of
  * `ids` only, in that order, when given): system calls per round trip at
- * each connection count, the three most frequent at the most connections
- * counted, wake-ups per round trip, and threads. Chapters and "Choosing a
- * model" place it in their pages.
+ * each connection count (counted by perf, untraced; strace's count where
+ * perf was not available), what strace counted at the most connections the
+ * server was counted at, with the three most frequent calls, wake-ups per
+ * round trip, and threads. Chapters and "Choosing a model" place it in
+ * their pages.
  */
 export function countTable(counts: CountRun, ids?: string[]): string {
   const servers = ids
@@ -127,7 +132,6 @@ export function countTable(counts: CountRun, ids?: string[]): string {
   const conns = [
     ...new Set(servers.flatMap((s) => s.rows.map((r) => r.connections))),
   ].sort((a, b) => a - b);
-  const most = conns.at(-1) ?? 0;
   const at = (s: ServerCounts, c: number) =>
     s.rows.find((r) => r.connections === c);
   const cell = (row: CountRow | undefined, value: number | null | undefined) =>
@@ -140,25 +144,35 @@ export function countTable(counts: CountRun, ids?: string[]): string {
     [
       "server",
       ...conns.map((c) => `calls/rt @${count(c)}`),
-      `most frequent @${count(most)}, per rt`,
+      "under strace -c -f: calls/rt, most frequent",
       ...conns.map((c) => `wake-ups/rt @${count(c)}`),
-      `threads @${count(most)}`,
+      "threads",
     ],
     servers.map((s) => {
-      const top = at(s, most);
+      const last = s.rows.findLast((r) => r.status === "ok");
+      const where = last && last.connections !== conns.at(-1)
+        ? ` (@${count(last.connections)})`
+        : "";
       return [
         s.label,
-        ...conns.map((c) => cell(at(s, c), at(s, c)?.syscallsPerRoundTrip)),
-        top?.status === "ok"
-          ? top.top.map((t) =>
-            `${t.name} ${figure(t.perRoundTrip)}` +
-            (t.errorsPerRoundTrip > 0
-              ? ` (${figure(t.errorsPerRoundTrip)} err)`
-              : "")
-          ).join(", ")
+        ...conns.map((c) => {
+          const row = at(s, c);
+          return cell(
+            row,
+            row?.untracedSyscallsPerRoundTrip ?? row?.syscallsPerRoundTrip,
+          );
+        }),
+        last
+          ? `${figure(last.syscallsPerRoundTrip!)}: ` +
+            last.top.map((t) =>
+              `${t.name} ${figure(t.perRoundTrip)}` +
+              (t.errorsPerRoundTrip > 0
+                ? ` (${figure(t.errorsPerRoundTrip)} err)`
+                : "")
+            ).join(", ") + where
           : "–",
         ...conns.map((c) => cell(at(s, c), at(s, c)?.wakeupsPerRoundTrip)),
-        top?.status === "ok" && top.threads !== null ? count(top.threads) : "–",
+        last?.threads != null ? count(last.threads) + where : "–",
       ];
     }),
   );

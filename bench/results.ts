@@ -63,6 +63,11 @@ export interface CountRow {
   /** System calls of every thread and process of the server, per round
    * trip, while strace was attached. */
   syscallsPerRoundTrip: number | null;
+  /** The same counted without stopping any thread (perf stat, the
+   * raw_syscalls:sys_enter tracepoint), in the untraced run: what a
+   * busy-polling server really makes, which strace would slow down. Null
+   * where perf is not available. */
+  untracedSyscallsPerRoundTrip: number | null;
   /** The three most frequent, with the errors they returned (EAGAIN...). */
   top: { name: string; perRoundTrip: number; errorsPerRoundTrip: number }[];
   /** Voluntary context switches (a thread slept, then woke) of every thread
