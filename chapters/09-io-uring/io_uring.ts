@@ -259,6 +259,11 @@ export class IoUring {
    * {@linkcode IoUring.registerRingFd} got, with IORING_ENTER_REGISTERED_RING. */
   #enterFd: number;
   #enterFlags = 0;
+  /** IORING_SETUP_SQPOLL: a kernel thread takes our requests (see
+   * {@linkcode IoUring.submit}). */
+  readonly sqpoll: boolean;
+  /** Word index of the SQ ring's flags (IORING_SQ_NEED_WAKEUP). */
+  readonly #sqFlags: number;
 
   /** io_uring_setup + mmap. Throws a {@linkcode SyscallError} when the kernel
    * has no io_uring (ENOSYS), forbids it (EPERM: sysctl
@@ -287,6 +292,8 @@ export class IoUring {
     this.sqEntries = params[0];
     this.cqEntries = params[1];
     this.features = params[5];
+    this.sqpoll = (params[2] & IORING_SETUP_SQPOLL) !== 0;
+    this.#sqFlags = params[14] / 4;
     for (const [bit, name] of REQUIRED_FEATURES) {
       if (!(this.features & bit)) {
         throw new Error(`io_uring_setup: this kernel lacks ${name}`);
@@ -376,20 +383,56 @@ export class IoUring {
   }
   // #endregion
 
-  /** io_uring_enter without waiting: hands queued requests to the kernel. */
+  /** io_uring_enter without waiting: hands queued requests to the kernel.
+   * With SQPOLL the kernel's thread takes them from the ring by itself, and
+   * this makes a system call only to wake that thread when it has gone to
+   * sleep, or to wait for room when the SQ is full. */
   submit(): number {
-    return ioUringEnter(this.#enterFd, this.#publish(), 0, this.#enterFlags);
+    const pending = this.#publish();
+    if (!this.sqpoll) {
+      return ioUringEnter(this.#enterFd, pending, 0, this.#enterFlags);
+    }
+    if (pending === this.sqEntries) {
+      ioUringEnter(this.#enterFd, 0, 0, IORING_ENTER_SQ_WAIT | this.#wake());
+    } else if (this.#wake()) {
+      ioUringEnter(this.#enterFd, 0, 0, this.#wake());
+    }
+    return pending;
   }
 
   /** io_uring_enter: hands queued requests to the kernel and sleeps until at
-   * least `minComplete` completions wait in the CQ. */
+   * least `minComplete` completions wait in the CQ. With SQPOLL, completions
+   * already waiting cost no system call at all. */
   submitAndWait(minComplete: number): number {
-    return ioUringEnter(
+    if (!this.sqpoll) {
+      return ioUringEnter(
+        this.#enterFd,
+        this.#publish(),
+        minComplete,
+        IORING_ENTER_GETEVENTS | this.#enterFlags,
+      );
+    }
+    const pending = this.submit();
+    const ready = (Atomics.load(this.#ring, this.#cqTail) -
+      this.#ring[this.#cqHead]) >>> 0;
+    if (ready >= minComplete) return pending;
+    ioUringEnter(
       this.#enterFd,
-      this.#publish(),
+      0,
       minComplete,
-      IORING_ENTER_GETEVENTS | this.#enterFlags,
+      IORING_ENTER_GETEVENTS | this.#wake(),
     );
+    return pending;
+  }
+
+  /** The enter flags, plus IORING_ENTER_SQ_WAKEUP when the SQ thread has
+   * slept (idle past sq_thread_idle) and set IORING_SQ_NEED_WAKEUP. Read
+   * after the tail's store: both are sequentially consistent, the full
+   * barrier io_uring_setup(2) asks for between the two. */
+  #wake(): number {
+    const asleep = Atomics.load(this.#ring, this.#sqFlags) &
+      IORING_SQ_NEED_WAKEUP;
+    return this.#enterFlags | (asleep ? IORING_ENTER_SQ_WAKEUP : 0);
   }
 
   /** IORING_OP_RECV: recv(fd, buffer + offset, length, flags). */
@@ -618,6 +661,14 @@ const SYS_io_uring_register = 427n;
 
 /** io_uring_setup flags (`params.flags`). */
 export const IORING_SETUP_CQSIZE = 1 << 3; // 5.5: cq_entries is ours
+/** A kernel thread polls the SQ for new requests (5.1; without privileges
+ * from 5.11). Not with DEFER_TASKRUN. */
+export const IORING_SETUP_SQPOLL = 1 << 1;
+/** sq ring flags: the SQ thread sleeps; wake it with IORING_ENTER_SQ_WAKEUP. */
+export const IORING_SQ_NEED_WAKEUP = 1 << 0;
+/** io_uring_enter flags for SQPOLL: wake the SQ thread; wait for SQ room. */
+export const IORING_ENTER_SQ_WAKEUP = 1 << 1;
+export const IORING_ENTER_SQ_WAIT = 1 << 2;
 /** Only one thread ever submits: the kernel may skip the locking (6.0). */
 export const IORING_SETUP_SINGLE_ISSUER = 1 << 12;
 /** Completion work waits until the submitter asks for completions in
