@@ -528,6 +528,36 @@ export class IoUring {
     this.#prep(IORING_OP_NOP, -1, null, 0, 0, 0, 0, userData);
   }
 
+  /** Any other request: `opcode` on `fd` with `length` bytes at `buffer` +
+   * `offset`, its op flags, `ioprio` (the u16 in which many opcodes take
+   * flags of their own) and `bufferIndex` (u16 buf_index: a registered
+   * buffer's, with IORING_RECVSEND_FIXED_BUF). Opcodes bound in modules of
+   * their own (see zero_copy.ts) are written with it. */
+  prepOp(
+    opcode: number,
+    fd: number,
+    buffer: IoBuffer | null,
+    offset: number,
+    length: number,
+    opFlags: number,
+    ioprio: number,
+    bufferIndex: number,
+    userData: number,
+  ): void {
+    const sqe = this.#prep(
+      opcode,
+      fd,
+      buffer,
+      offset,
+      length,
+      0,
+      opFlags,
+      userData,
+    );
+    this.#sqes[sqe] |= ioprio << 16; // u16 ioprio
+    this.#sqes[sqe + 10] = bufferIndex; // u16 buf_index at byte 40
+  }
+
   /** Unmaps the rings and closes the ring fd; the kernel cancels whatever is
    * still in flight. */
   close(): void {

@@ -17,7 +17,8 @@
  * @example
  * ```ts
  * import { IoUring } from "./io_uring.ts";
- * import { IORING_OP_SEND_ZC, probe } from "./probe.ts";
+ * import { probe } from "./probe.ts";
+ * import { IORING_OP_SEND_ZC } from "./zero_copy.ts";
  * const ring = IoUring.setup(8);
  * console.log(probe(ring).supports(IORING_OP_SEND_ZC));
  * ring.close();
@@ -34,6 +35,7 @@ import {
   type IoUring,
   ioUringRegister,
 } from "./io_uring.ts";
+import { IORING_OP_SEND_ZC } from "./zero_copy.ts";
 
 /** io_uring_register opcode: fill in a `struct io_uring_probe` (5.6). */
 const IORING_REGISTER_PROBE = 8;
@@ -41,9 +43,6 @@ const IORING_REGISTER_PROBE = 8;
 const IO_URING_OP_SUPPORTED = 1 << 0;
 /** Opcodes a probe has room for: ops_len is a u8. */
 const PROBE_OPS = 256;
-
-/** IORING_OP_SEND_ZC (6.0): a send whose pages the NIC reads in place. */
-export const IORING_OP_SEND_ZC = 47;
 
 /** The requests both echo servers make. */
 export const ECHO_OPCODES: number[] = [

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { IORING_OP_NOP, IoUring, ioUringUnavailable } from "./io_uring.ts";
-import { ECHO_OPCODES, IORING_OP_SEND_ZC, parseProbe, probe } from "./probe.ts";
+import { ECHO_OPCODES, parseProbe, probe } from "./probe.ts";
+import { IORING_OP_SEND_ZC } from "./zero_copy.ts";
 
 /** A `struct io_uring_probe` as a kernel that knows opcodes 0..`lastOp`
  * and supports those in `supported` would fill it in. */
