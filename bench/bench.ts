@@ -25,9 +25,8 @@ import { Cleanups, type RunContext, serverUnits } from "./context.ts";
 import { buildLoadgen } from "./gcc.ts";
 import { measureServer } from "./measure.ts";
 import { outputDir, writeResults } from "./output.ts";
-import { countPass, straceMissing } from "./count.ts";
-import { readResultsIn, writeCounts } from "./output.ts";
-import type { BenchResults, CountRun, ServerResult } from "./results.ts";
+import { countStep, writeCounts } from "./count_run.ts";
+import type { BenchResults, ServerResult } from "./results.ts";
 
 const { settings, out, loadgenThreads, count } = parseOptions(Deno.args);
 const cleanups = new Cleanups();
@@ -82,24 +81,15 @@ for (const [i, server] of servers.entries()) {
   results.push(result);
   ctx.progress.log(summaryLine(result));
 }
-// The counting pass: system calls and wake-ups per round trip (count.ts),
-// with the capacity each server's probe found, in this run or the last.
-let counts: CountRun | undefined;
-const skipCount = settings.quick && !count;
-const noStrace = skipCount ? null : await straceMissing();
-if (noStrace) notes.push(noStrace);
-if (!skipCount && !noStrace) {
-  const before = count ? await readResultsIn(dir) : null;
-  const held = (id: string) =>
-    (before?.servers ?? results).find((s) => s.id === id)?.capacity?.held ??
-      null;
-  counts = await countPass(ctx, servers, held, backgroundCores);
-}
+// The counting pass: system calls and wake-ups per round trip (count.ts).
+const counts = await countStep(ctx, servers, results, {
+  count,
+  dir,
+  backgroundCores,
+});
 ctx.progress.end();
 if (count) {
-  console.log(
-    counts ? await writeCounts(dir, counts) : `bench --count: ${noStrace}`,
-  );
+  console.log(counts ? await writeCounts(dir, counts) : notes.at(-1));
   await Deno.remove(tempDir, { recursive: true }).catch(() => {});
   Deno.exit(counts ? 0 : 1);
 }

@@ -277,35 +277,44 @@ async function firstEvent(
   return null;
 }
 
-/** Bytes received so far by the established TCP sockets on local `port`:
- * the sum of tcp_info's bytes_received (RFC 4898), as ss(8) shows it. */
-export async function bytesReceived(port: number): Promise<number> {
+/** Bytes received and sent so far by the established TCP sockets on local
+ * `port`: the sums of tcp_info's bytes_received and bytes_sent (RFC 4898),
+ * as ss(8) shows them. */
+export async function socketBytes(
+  port: number,
+): Promise<{ received: number; sent: number }> {
   const { stdout, success } = await new Deno.Command("ss", {
     args: ["-tinH", "state", "established", `( sport = :${port} )`],
     stdout: "piped",
     stderr: "null",
   }).output();
   if (!success) throw new Error("ss failed");
-  return sumBytesReceived(new TextDecoder().decode(stdout));
+  return sumSocketBytes(new TextDecoder().decode(stdout));
 }
 
-/** {@linkcode bytesReceived} once it stops changing: every echo in flight
- * has arrived. */
-async function drained(port: number): Promise<number> {
-  let bytes = await bytesReceived(port);
-  for (let previous = -1; bytes !== previous;) {
-    previous = bytes;
-    await new Promise((r) => setTimeout(r, 20));
-    bytes = await bytesReceived(port);
+/** The sums of every `bytes_received:N` and `bytes_sent:N` in ss's output
+ * (ss leaves out a counter that is still 0). */
+export function sumSocketBytes(ss: string): { received: number; sent: number } {
+  let received = 0, sent = 0;
+  for (const m of ss.matchAll(/\bbytes_(received|sent):(\d+)/g)) {
+    if (m[1] === "received") received += +m[2];
+    else sent += +m[2];
   }
-  return bytes;
+  return { received, sent };
 }
 
-/** The sum of every `bytes_received:N` in ss's output. */
-export function sumBytesReceived(ss: string): number {
-  let total = 0;
-  for (const m of ss.matchAll(/\bbytes_received:(\d+)/g)) total += +m[1];
-  return total;
+/** The bytes received once every echo in flight has been echoed: the
+ * server has sent all it received, and nothing more arrives. Waits at most
+ * about 10 s. */
+async function drained(port: number): Promise<number> {
+  let previous = -1;
+  for (let i = 0; i < 500; i++) {
+    const { received, sent } = await socketBytes(port);
+    if (received === sent && received === previous) return received;
+    previous = received;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error("the server never caught up with the echoes in flight");
 }
 
 /**

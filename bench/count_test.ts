@@ -3,7 +3,7 @@ import {
   countServer,
   parseStraceCounts,
   perRoundTrip,
-  sumBytesReceived,
+  sumSocketBytes,
   voluntarySwitches,
 } from "./count.ts";
 import { countTable } from "./report.ts";
@@ -50,7 +50,7 @@ Deno.test("perRoundTrip divides, and keeps the three most frequent", () => {
   assert.equal(top[2].perRoundTrip, 0.01);
 });
 
-Deno.test("sumBytesReceived adds up ss's bytes_received of every socket", () => {
+Deno.test("sumSocketBytes adds up ss's bytes received and sent", () => {
   const ss = [
     "0 0 127.0.0.1:7007 127.0.0.1:51000",
     "\t cubic wscale:7,7 bytes_sent:640 bytes_acked:641 bytes_received:640 " +
@@ -58,15 +58,22 @@ Deno.test("sumBytesReceived adds up ss's bytes_received of every socket", () => 
     "0 0 127.0.0.1:7007 127.0.0.1:51002",
     "\t cubic bytes_received:64 segs_in:3",
   ].join("\n");
-  assert.equal(sumBytesReceived(ss), 704);
-  assert.equal(sumBytesReceived(""), 0);
+  assert.deepEqual(sumSocketBytes(ss), { received: 704, sent: 640 });
+  assert.deepEqual(sumSocketBytes(""), { received: 0, sent: 0 });
 });
 
 Deno.test("voluntarySwitches counts a thread going to sleep", async () => {
-  const before = voluntarySwitches(Deno.pid);
-  // Sleeping in the kernel until a timer wakes us is a voluntary switch.
-  for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 20));
-  assert.ok(voluntarySwitches(Deno.pid) >= before + 3);
+  // sleep(1) goes to sleep in the kernel at once: one voluntary switch at
+  // least by the time we look, none while it has not run.
+  const child = new Deno.Command("sleep", { args: ["5"] }).spawn();
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(voluntarySwitches(child.pid) >= 1);
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+  }
+  assert.equal(voluntarySwitches(child.pid), 0, "a process gone counts 0");
 });
 
 Deno.test("countTable puts each server's figures in its row", () => {

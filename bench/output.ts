@@ -24,7 +24,6 @@ import { renderCharts } from "./charts.ts";
 import { renderSummary } from "./report.ts";
 import {
   type BenchResults,
-  type CountRun,
   formatResults,
   parseResults,
   type Settings,
@@ -113,53 +112,12 @@ export function merge(before: BenchResults, run: BenchResults): BenchResults {
     Number(a.chapter === null) - Number(b.chapter === null) ||
     (a.chapter ?? "").localeCompare(b.chapter ?? "")
   );
-  const counts = mergeCounts(before.counts, run.counts);
   return {
     ...run,
     settings: before.settings,
     notes: [...new Set([...before.notes, ...run.notes])],
     servers,
-    ...(counts ? { counts } : {}),
   };
-}
-
-/** The counts of `before`, with the servers `run` counted replaced or
- * added; the load before the pass is the latest pass's. */
-function mergeCounts(
-  before: CountRun | undefined,
-  run: CountRun | undefined,
-): CountRun | undefined {
-  if (!before || !run) return run ?? before;
-  const fresh = new Map(run.servers.map((s) => [s.id, s]));
-  return {
-    ...run,
-    servers: [
-      ...before.servers.map((s) => fresh.get(s.id) ?? s),
-      ...run.servers.filter((s) => !before.servers.some((b) => b.id === s.id)),
-    ],
-  };
-}
-
-/** `deno task bench --count`: merges a counting pass into the results in
- * `dir` (their timed figures and charts untouched) and re-renders
- * summary.md. Returns what it wrote, for the console. */
-export async function writeCounts(
-  dir: string,
-  counts: CountRun,
-): Promise<string> {
-  const before = await readResultsIn(dir);
-  if (!before) throw new Error(`no results in ${dir} to add counts to`);
-  const merged = { ...before, counts: mergeCounts(before.counts, counts) };
-  const file = join(dir, "latest.json");
-  await Deno.writeTextFile(file, formatResults(merged));
-  await Deno.writeTextFile(join(dir, "summary.md"), renderSummary(merged));
-  return `wrote the counts of ${counts.servers.length} servers into ${file} ` +
-    `and summary.md`;
-}
-
-/** The results file in `dir`, or null when there is none. */
-export function readResultsIn(dir: string): Promise<BenchResults | null> {
-  return readExisting(join(dir, "latest.json"));
 }
 
 /** Whether two runs measured the same cells the same way. */
