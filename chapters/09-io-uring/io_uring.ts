@@ -388,51 +388,47 @@ export class IoUring {
    * this makes a system call only to wake that thread when it has gone to
    * sleep, or to wait for room when the SQ is full. */
   submit(): number {
-    const pending = this.#publish();
-    if (!this.sqpoll) {
-      return ioUringEnter(this.#enterFd, pending, 0, this.#enterFlags);
-    }
-    if (pending === this.sqEntries) {
-      ioUringEnter(this.#enterFd, 0, 0, IORING_ENTER_SQ_WAIT | this.#wake());
-    } else if (this.#wake()) {
-      ioUringEnter(this.#enterFd, 0, 0, this.#wake());
-    }
-    return pending;
+    if (this.sqpoll) return this.#polled(0);
+    return ioUringEnter(this.#enterFd, this.#publish(), 0, this.#enterFlags);
   }
 
   /** io_uring_enter: hands queued requests to the kernel and sleeps until at
    * least `minComplete` completions wait in the CQ. With SQPOLL, completions
    * already waiting cost no system call at all. */
   submitAndWait(minComplete: number): number {
-    if (!this.sqpoll) {
-      return ioUringEnter(
-        this.#enterFd,
-        this.#publish(),
-        minComplete,
-        IORING_ENTER_GETEVENTS | this.#enterFlags,
-      );
-    }
-    const pending = this.submit();
-    const ready = (Atomics.load(this.#ring, this.#cqTail) -
-      this.#ring[this.#cqHead]) >>> 0;
-    if (ready >= minComplete) return pending;
-    ioUringEnter(
+    if (this.sqpoll) return this.#polled(minComplete);
+    return ioUringEnter(
       this.#enterFd,
-      0,
+      this.#publish(),
       minComplete,
-      IORING_ENTER_GETEVENTS | this.#wake(),
+      IORING_ENTER_GETEVENTS | this.#enterFlags,
     );
-    return pending;
   }
 
-  /** The enter flags, plus IORING_ENTER_SQ_WAKEUP when the SQ thread has
-   * slept (idle past sq_thread_idle) and set IORING_SQ_NEED_WAKEUP. Read
-   * after the tail's store: both are sequentially consistent, the full
-   * barrier io_uring_setup(2) asks for between the two. */
-  #wake(): number {
+  /** SQPOLL's submit and wait: publish the tail, then enter only to wake
+   * the SQ thread (asleep after sq_thread_idle ms, IORING_SQ_NEED_WAKEUP),
+   * to wait for SQ room, or to wait for fewer than `minComplete`
+   * completions. The flags are read after the tail's store; both are
+   * sequentially consistent, the full barrier io_uring_setup(2) asks for. */
+  #polled(minComplete: number): number {
+    const pending = this.#publish();
+    const ready = (Atomics.load(this.#ring, this.#cqTail) -
+      this.#ring[this.#cqHead]) >>> 0;
     const asleep = Atomics.load(this.#ring, this.#sqFlags) &
       IORING_SQ_NEED_WAKEUP;
-    return this.#enterFlags | (asleep ? IORING_ENTER_SQ_WAKEUP : 0);
+    const full = pending === this.sqEntries;
+    const wait = ready < minComplete;
+    if (asleep || full || wait) {
+      ioUringEnter(
+        this.#enterFd,
+        0,
+        wait ? minComplete : 0,
+        this.#enterFlags | (asleep ? IORING_ENTER_SQ_WAKEUP : 0) |
+          (full ? IORING_ENTER_SQ_WAIT : 0) |
+          (wait ? IORING_ENTER_GETEVENTS : 0),
+      );
+    }
+    return pending;
   }
 
   /** IORING_OP_RECV: recv(fd, buffer + offset, length, flags). */
