@@ -108,9 +108,12 @@ function countSection(results: BenchResults): string[] {
     `(voluntary context switches of its threads) and threads in the same ` +
     `untraced run, then a run under \`${counts.tool}\` for the names. Round ` +
     `trips are counted from the bytes the server's sockets received. These ` +
-    `do not depend on the machine's speed or load, but for a busy poller ` +
-    `(04), whose spinning strace slows (cores busy before the pass: ` +
-    `${counts.backgroundCores.toFixed(2)}). "(N err)" = calls that failed, ` +
+    `depend little on the machine's speed or load: a busy poller's (04) ` +
+    `spinning does, and where one call serves many ready sockets (a wait, ` +
+    `io_uring_enter) the call count falls as more are ready, which is why ` +
+    `strace, slowing the server, reads lower there than perf (cores busy ` +
+    `before the pass: ${counts.backgroundCores.toFixed(2)}). "(N err)" = ` +
+    `calls that failed, ` +
     `e.g. EAGAIN; "(@N)" = the most connections the server was counted at.`,
     countTable(counts),
   ];
