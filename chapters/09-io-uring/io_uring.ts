@@ -271,6 +271,7 @@ export class IoUring {
   static setup(entries: number, options: RingOptions = {}): IoUring {
     const params = new Uint32Array(120 / 4);
     params[2] = options.flags ?? 0;
+    params[4] = options.sqThreadIdleMs ?? 0; // 0: the kernel's 1 s
     if (options.cqEntries) {
       params[1] = options.cqEntries;
       params[2] |= IORING_SETUP_CQSIZE;
@@ -707,6 +708,9 @@ export interface RingOptions {
   flags?: number;
   /** Completion slots, when twice the SQ is not enough (IORING_SETUP_CQSIZE). */
   cqEntries?: number;
+  /** SQPOLL: how long the polling thread spins with nothing to take before
+   * it sleeps (sq_thread_idle; the kernel's default is 1 s). */
+  sqThreadIdleMs?: number;
 }
 
 /** sqe->flags: take the buffer from the group in sqe->buf_group (5.7). */

@@ -352,7 +352,14 @@ function ringWithFallbacks(
   for (const [flags, name, instead] of tries) {
     try {
       // Multishot requests can complete for every client in one turn.
-      ring = IoUring.setup(1024, { flags, cqEntries: 16384 });
+      // SQPOLL's thread sleeps after 10 ms without a request, not the
+      // kernel's 1 s: a server retrying accept every 100 ms at EMFILE
+      // would otherwise keep it spinning a core for nothing.
+      ring = IoUring.setup(1024, {
+        flags,
+        cqEntries: 16384,
+        sqThreadIdleMs: 10,
+      });
       if (name) form.push(name);
       break;
     } catch (error) {
