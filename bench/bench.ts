@@ -9,14 +9,17 @@
  * 2. each closed-loop cell (connections × size), interleaved: every round
  *    measures every server once, the order rotated each round, the C
  *    reference among them, so any two servers pair round by round;
- * 3. the open-loop rates of each server.
+ * 3. the open-loop rates of each server;
+ * 4. unless --quick, the counting pass (count.ts): system calls and wake-ups
+ *    per round trip under strace, kept out of the timed rounds.
  *
  * Each measurement is repeated while other work ran beside it (quiet.ts); a
  * run that still has noisy measurements writes nothing, unless
  * `--accept-noise`. Where results go: output.ts. `--reproduce` re-measures
  * the ratios the READMEs quote instead (reproduce.ts).
  *
- * Run: deno task bench [--quick] [--chapters 06,07] [--reproduce] [--help]
+ * Run: deno task bench [--quick] [--chapters 06,07] [--reproduce] [--count]
+ *   [--help]
  *
  * @module
  */
@@ -24,7 +27,7 @@ import { findServers, type Reference } from "./servers.ts";
 import { describeMachine, machineLine } from "@echo-lab/harness/machine";
 import { machineCpuSeconds } from "./proc.ts";
 import { clock, Progress, summaryLine } from "./progress.ts";
-import { parseOptions } from "./options.ts";
+import { COMMITTED, parseOptions } from "./options.ts";
 import {
   Cleanups,
   estimate,
@@ -42,7 +45,8 @@ import {
 import { describeNoise } from "./quiet.ts";
 import { destination, writeResults } from "./output.ts";
 import { reproduce } from "./reproduce.ts";
-import { type BenchResults, formatResults } from "./results.ts";
+import { countStep, writeCounts } from "./count_run.ts";
+import { type BenchResults, formatResults, parseResults } from "./results.ts";
 
 const options = parseOptions(Deno.args);
 const { settings, loadgenThreads } = options;
@@ -88,6 +92,18 @@ if (options.reproduce) {
   Deno.exit(code);
 }
 
+if (options.count) {
+  // The counting pass alone, at the connections the committed run held.
+  const committed = parseResults(await Deno.readTextFile(COMMITTED));
+  const counts = await countStep(ctx, servers, {
+    backgroundCores,
+    probed: committed.servers,
+  });
+  console.log(counts ? await writeCounts(options.out, counts) : notes.at(-1));
+  await Deno.remove(tempDir, { recursive: true }).catch(() => {});
+  Deno.exit(counts ? 0 : 1);
+}
+
 ctx.progress = new Progress(
   runSeconds(settings, servers.map(() => Infinity)),
 );
@@ -116,6 +132,10 @@ if (settings.rates.length > 0) {
     await measureOpenLoop(ctx, server, results[i]);
   }
 }
+// 4. The counting pass, untimed: system calls and wake-ups per round trip.
+const counts = settings.quick
+  ? undefined
+  : await countStep(ctx, servers, { backgroundCores, probed: results });
 ctx.progress.end();
 for (const result of results) console.error(summaryLine(result));
 
@@ -138,6 +158,7 @@ const run: BenchResults = {
   loadgen: { name: "c", threads: loadgenThreads },
   notes,
   servers: results,
+  ...(counts ? { counts } : {}),
 };
 await Deno.remove(tempDir, { recursive: true }).catch(() => {});
 if (ctx.noisy.length > 0) {

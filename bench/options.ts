@@ -45,6 +45,10 @@ options:
   --accept-noise        write results even when some measurement had more
                         than 0.1 core of other work beside it (marked)
   --loadgen-threads N   the load generator's threads (1)
+  --count               only the counting pass (system calls and wake-ups
+                        per round trip at 1, 100 and 1,000 connections, under
+                        strace; a full run ends with it), written to a file
+                        of its own (--out DIR, or a temp dir)
   --out DIR             write latest.json, summary.md and charts to DIR
   -h, --help            show this help`;
 
@@ -59,6 +63,8 @@ export interface Options {
   acceptNoise: boolean;
   /** `--reproduce`: the committed results file to compare with; else null. */
   reproduce: string | null;
+  /** `--count`: the counting pass (bench/count.ts) alone. */
+  count: boolean;
 }
 
 /** The committed results of the full run. */
@@ -77,6 +83,7 @@ export function parseOptions(args: string[]): Options {
         help: { type: "boolean", short: "h" },
         quick: { type: "boolean" },
         reproduce: { type: "boolean" },
+        count: { type: "boolean" },
         "accept-noise": { type: "boolean" },
         against: list,
         chapters: list,
@@ -159,6 +166,7 @@ export function parseOptions(args: string[]): Options {
     // A smoke run is for seeing that everything runs, on any machine.
     acceptNoise: values["accept-noise"] ?? quick,
     reproduce: reproduce ? values.against ?? COMMITTED : null,
+    count: values.count ?? false,
   };
 }
 

@@ -11,12 +11,16 @@ import { machineLine } from "@echo-lab/harness/machine";
 import { formatRatio, ratio } from "./compare.ts";
 import {
   type BenchResults,
+  type CountRow,
+  type CountRun,
   noisyCapacity,
   noisyRow,
   parseResults,
   type Row,
+  type ServerCounts,
   type ServerResult,
 } from "./results.ts";
+import { COUNT_SIZE, figure } from "./count.ts";
 import type { Spread } from "./stats.ts";
 
 /** The connection count of the detailed table (or the most a server held). */
@@ -124,8 +128,94 @@ export function renderSummary(
       }),
     ),
     ...openLoopSection(results, measured),
+    ...countSection(results),
   ];
   return parts.filter(Boolean).join("\n\n") + "\n";
+}
+
+/** The counting pass's section of the summary (none before it existed). */
+function countSection(results: BenchResults): string[] {
+  const counts = results.counts;
+  if (!counts) return [];
+  return [
+    `## System calls and wake-ups per round trip, ${bytes(COUNT_SIZE)}`,
+    `Counted by \`bench/count.ts\` (\`deno task bench --count\`), not timed, ` +
+    `closed loop, over the server's whole process tree: calls/rt by perf ` +
+    `(the raw_syscalls:sys_enter tracepoint, no thread stopped), wake-ups ` +
+    `(voluntary context switches of its threads) and threads in the same ` +
+    `untraced run, then a run under \`${counts.tool}\` for the names. Round ` +
+    `trips are counted from the bytes the server's sockets received. These ` +
+    `depend little on the machine's speed or load: a busy poller's (04) ` +
+    `spinning does, and where one call serves many ready sockets (a wait, ` +
+    `io_uring_enter) the call count falls as more are ready, which is why ` +
+    `strace, slowing the server, reads lower there than perf (cores busy ` +
+    `before the pass: ${counts.backgroundCores.toFixed(2)}). "(N err)" = ` +
+    `calls that failed, ` +
+    `e.g. EAGAIN; "(@N)" = the most connections the server was counted at.`,
+    countTable(counts),
+  ];
+}
+
+/**
+ * The counting pass as one Markdown table, a row per server (those of
+ * `ids` only, in that order, when given): system calls per round trip at
+ * each connection count (counted by perf, untraced; strace's count where
+ * perf was not available), what strace counted at the most connections the
+ * server was counted at, with the three most frequent calls, wake-ups per
+ * round trip, and threads. Chapters and "Choosing a model" place it in
+ * their pages.
+ */
+export function countTable(counts: CountRun, ids?: string[]): string {
+  const servers = ids
+    ? ids.flatMap((id) => counts.servers.filter((s) => s.id === id))
+    : counts.servers;
+  const conns = [
+    ...new Set(servers.flatMap((s) => s.rows.map((r) => r.connections))),
+  ].sort((a, b) => a - b);
+  const at = (s: ServerCounts, c: number) =>
+    s.rows.find((r) => r.connections === c);
+  const cell = (row: CountRow | undefined, value: number | null | undefined) =>
+    row?.status === "ok" && value != null
+      ? figure(value)
+      : row?.status === "failed"
+      ? "failed"
+      : "–";
+  return table(
+    [
+      "server",
+      ...conns.map((c) => `calls/rt @${count(c)}`),
+      "under strace -c -f: calls/rt, most frequent",
+      ...conns.map((c) => `wake-ups/rt @${count(c)}`),
+      "threads",
+    ],
+    servers.map((s) => {
+      const last = s.rows.findLast((r) => r.status === "ok");
+      const where = last && last.connections !== conns.at(-1)
+        ? ` (@${count(last.connections)})`
+        : "";
+      return [
+        s.label,
+        ...conns.map((c) => {
+          const row = at(s, c);
+          return cell(
+            row,
+            row?.untracedSyscallsPerRoundTrip ?? row?.syscallsPerRoundTrip,
+          );
+        }),
+        last
+          ? `${figure(last.syscallsPerRoundTrip!)}: ` +
+            last.top.map((t) =>
+              `${t.name} ${figure(t.perRoundTrip)}` +
+              (t.errorsPerRoundTrip > 0
+                ? ` (${figure(t.errorsPerRoundTrip)} err)`
+                : "")
+            ).join(", ") + where
+          : "–",
+        ...conns.map((c) => cell(at(s, c), at(s, c)?.wakeupsPerRoundTrip)),
+        last?.threads != null ? count(last.threads) + where : "–",
+      ];
+    }),
+  );
 }
 
 /** The row of the detailed table: 64 B at 100 connections, or at the most

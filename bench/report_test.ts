@@ -29,13 +29,14 @@ Deno.test("the committed latest.json renders well-formed tables", async () => {
   const summary = renderSummary(results);
   const measured = results.servers.filter((s) => !s.error);
   const tables = tablesIn(summary);
-  // Footprint, one per message size, the focus row, and open loop when any
-  // server ran at fixed rates.
+  // Footprint, one per message size, the focus row, open loop when any
+  // server ran at fixed rates, and the counting pass's table when it ran.
   const sizes = results.settings.sizes.length;
   const openLoop = results.settings.rates.length > 0 &&
     measured.some((s) => s.openLoop.length > 0);
   // Per size: CPU and rate as ratios to the reference, then both absolute.
-  assert.equal(tables.length, 4 * sizes + 2 + (openLoop ? 1 : 0));
+  const counted = results.counts ? 1 : 0;
+  assert.equal(tables.length, 4 * sizes + 2 + (openLoop ? 1 : 0) + counted);
   for (const lines of tables) {
     const columns = lines[0].split(" | ").length;
     assert.match(lines[1], /^\| -+:? (\| -+:? )*\|$/, "separator row");
@@ -51,6 +52,14 @@ Deno.test("the committed latest.json renders well-formed tables", async () => {
   }
   for (const server of measured) {
     assert.ok(summary.includes(`| ${server.label} `), server.label);
+  }
+  // Every counted server has a row in the count table, the last one.
+  if (results.counts) {
+    const rows = tables.at(-1)!.slice(2).map((line) => line.split(" | ")[0]);
+    assert.deepEqual(
+      rows,
+      results.counts.servers.map((s) => `| ${s.label}`.padEnd(rows[0].length)),
+    );
   }
   assert.ok(summary.includes(results.date), "names the run");
   assert.ok(summary.includes(results.machine.cpu), "names the machine");

@@ -36,6 +36,55 @@ export interface BenchResults {
   /** Things the reader should know: skipped references, caveats. */
   notes: string[];
   servers: ServerResult[];
+  /** What each server asks of the kernel per round trip (bench/count.ts):
+   * absent from runs before it existed. */
+  counts?: CountRun;
+}
+
+/** The counting pass: system calls and wake-ups per round trip, figures
+ * that do not depend on the machine's speed or load. */
+export interface CountRun {
+  /** How the system calls were counted, e.g. `strace -c -f`. */
+  tool: string;
+  /** Cores the machine kept busy during 2 s before the pass (other work). */
+  backgroundCores: number;
+  servers: ServerCounts[];
+}
+
+export interface ServerCounts {
+  /** The {@linkcode ServerResult.id} of the server counted. */
+  id: string;
+  label: string;
+  /** ISO 8601 time it was counted (a merged file mixes passes). */
+  date: string;
+  rows: CountRow[];
+}
+
+/** One server at `connections` closed-loop connections of `size` bytes. */
+export interface CountRow {
+  connections: number;
+  size: number;
+  status: "ok" | "failed" | "not run";
+  reason: string | null;
+  /** System calls of every thread and process of the server, per round
+   * trip, while strace was attached. */
+  syscallsPerRoundTrip: number | null;
+  /** The same counted without stopping any thread (perf stat, the
+   * raw_syscalls:sys_enter tracepoint), in the untraced run: what a
+   * busy-polling server really makes, which strace would slow down. Null
+   * where perf is not available. */
+  untracedSyscallsPerRoundTrip: number | null;
+  /** The three most frequent, with the errors they returned (EAGAIN...). */
+  top: { name: string; perRoundTrip: number; errorsPerRoundTrip: number }[];
+  /** Voluntary context switches (a thread slept, then woke) of every thread
+   * per round trip, counted without strace. */
+  wakeupsPerRoundTrip: number | null;
+  /** Threads (all processes) during the untraced load. */
+  threads: number | null;
+  /** Round trips per second under strace and without it: how far tracing
+   * slowed the server (the counts per round trip do not depend on it). */
+  tracedRate: number | null;
+  untracedRate: number | null;
 }
 
 /** How the run checked that nothing else ran beside a measurement. */

@@ -282,6 +282,11 @@ export class IoUring {
    * {@linkcode IoUring.registerRingFd} got, with IORING_ENTER_REGISTERED_RING. */
   #enterFd: number;
   #enterFlags = 0;
+  /** IORING_SETUP_SQPOLL: a kernel thread takes our requests (see
+   * {@linkcode IoUring.submit}). */
+  readonly sqpoll: boolean;
+  /** Word index of the SQ ring's flags (IORING_SQ_NEED_WAKEUP). */
+  readonly #sqFlags: number;
 
   /** io_uring_setup + mmap. Throws a {@linkcode SyscallError} when the kernel
    * has no io_uring (ENOSYS), forbids it (EPERM: sysctl
@@ -289,6 +294,7 @@ export class IoUring {
   static setup(entries: number, options: RingOptions = {}): IoUring {
     const params = new Uint32Array(120 / 4);
     params[2] = options.flags ?? 0;
+    params[4] = options.sqThreadIdleMs ?? 0; // 0: the kernel's 1 s
     if (options.cqEntries) {
       params[1] = options.cqEntries;
       params[2] |= IORING_SETUP_CQSIZE;
@@ -310,6 +316,8 @@ export class IoUring {
     this.sqEntries = params[0];
     this.cqEntries = params[1];
     this.features = params[5];
+    this.sqpoll = (params[2] & IORING_SETUP_SQPOLL) !== 0;
+    this.#sqFlags = params[14] / 4;
     for (const [bit, name] of REQUIRED_FEATURES) {
       if (!(this.features & bit)) {
         throw new Error(`io_uring_setup: this kernel lacks ${name}`);
@@ -399,20 +407,52 @@ export class IoUring {
   }
   // #endregion
 
-  /** io_uring_enter without waiting: hands queued requests to the kernel. */
+  /** io_uring_enter without waiting: hands queued requests to the kernel.
+   * With SQPOLL the kernel's thread takes them from the ring by itself, and
+   * this makes a system call only to wake that thread when it has gone to
+   * sleep, or to wait for room when the SQ is full. */
   submit(): number {
+    if (this.sqpoll) return this.#polled(0);
     return ioUringEnter(this.#enterFd, this.#publish(), 0, this.#enterFlags);
   }
 
   /** io_uring_enter: hands queued requests to the kernel and sleeps until at
-   * least `minComplete` completions wait in the CQ. */
+   * least `minComplete` completions wait in the CQ. With SQPOLL, completions
+   * already waiting cost no system call at all. */
   submitAndWait(minComplete: number): number {
+    if (this.sqpoll) return this.#polled(minComplete);
     return ioUringEnter(
       this.#enterFd,
       this.#publish(),
       minComplete,
       IORING_ENTER_GETEVENTS | this.#enterFlags,
     );
+  }
+
+  /** SQPOLL's submit and wait: publish the tail, then enter only to wake
+   * the SQ thread (asleep after sq_thread_idle ms, IORING_SQ_NEED_WAKEUP),
+   * to wait for SQ room, or to wait for fewer than `minComplete`
+   * completions. The flags are read after the tail's store; both are
+   * sequentially consistent, the full barrier io_uring_setup(2) asks for. */
+  #polled(minComplete: number): number {
+    const pending = this.#publish();
+    const ready = (Atomics.load(this.#ring, this.#cqTail) -
+      this.#ring[this.#cqHead]) >>> 0;
+    const asleep = Atomics.load(this.#ring, this.#sqFlags) &
+      IORING_SQ_NEED_WAKEUP;
+    const full = pending === this.sqEntries;
+    const wait = ready < minComplete;
+    if (asleep || full || wait) {
+      ioUringEnter(
+        this.#enterFd,
+        0,
+        wait ? minComplete : 0,
+        this.#enterFlags | (asleep ? IORING_ENTER_SQ_WAKEUP : 0) |
+          (full ? IORING_ENTER_SQ_WAIT : 0) |
+          (wait ? IORING_ENTER_GETEVENTS : 0),
+      );
+    }
+    return pending;
   }
 
   /** IORING_OP_RECV: recv(fd, buffer + offset, length, flags). */
@@ -506,6 +546,36 @@ export class IoUring {
   /** IORING_OP_NOP: completes at once with result 0. */
   prepNop(userData: number): void {
     this.#prep(IORING_OP_NOP, -1, null, 0, 0, 0, 0, userData);
+  }
+
+  /** Any other request: `opcode` on `fd` with `length` bytes at `buffer` +
+   * `offset`, its op flags, `ioprio` (the u16 in which many opcodes take
+   * flags of their own) and `bufferIndex` (u16 buf_index: a registered
+   * buffer's, with IORING_RECVSEND_FIXED_BUF). Opcodes bound in modules of
+   * their own (see zero_copy.ts) are written with it. */
+  prepOp(
+    opcode: number,
+    fd: number,
+    buffer: IoBuffer | null,
+    offset: number,
+    length: number,
+    opFlags: number,
+    ioprio: number,
+    bufferIndex: number,
+    userData: number,
+  ): void {
+    const sqe = this.#prep(
+      opcode,
+      fd,
+      buffer,
+      offset,
+      length,
+      0,
+      opFlags,
+      userData,
+    );
+    this.#sqes[sqe] |= ioprio << 16; // u16 ioprio
+    this.#sqes[sqe + 10] = bufferIndex; // u16 buf_index at byte 40
   }
 
   /** Unmaps the rings and closes the ring fd; the kernel cancels whatever is
@@ -641,6 +711,14 @@ const SYS_io_uring_register = 427n;
 
 /** io_uring_setup flags (`params.flags`). */
 export const IORING_SETUP_CQSIZE = 1 << 3; // 5.5: cq_entries is ours
+/** A kernel thread polls the SQ for new requests (5.1; without privileges
+ * from 5.11). Not with DEFER_TASKRUN. */
+export const IORING_SETUP_SQPOLL = 1 << 1;
+/** sq ring flags: the SQ thread sleeps; wake it with IORING_ENTER_SQ_WAKEUP. */
+export const IORING_SQ_NEED_WAKEUP = 1 << 0;
+/** io_uring_enter flags for SQPOLL: wake the SQ thread; wait for SQ room. */
+export const IORING_ENTER_SQ_WAKEUP = 1 << 1;
+export const IORING_ENTER_SQ_WAIT = 1 << 2;
 /** Only one thread ever submits: the kernel may skip the locking (6.0). */
 export const IORING_SETUP_SINGLE_ISSUER = 1 << 12;
 /** Completion work waits until the submitter asks for completions in
@@ -653,6 +731,9 @@ export interface RingOptions {
   flags?: number;
   /** Completion slots, when twice the SQ is not enough (IORING_SETUP_CQSIZE). */
   cqEntries?: number;
+  /** SQPOLL: how long the polling thread spins with nothing to take before
+   * it sleeps (sq_thread_idle; the kernel's default is 1 s). */
+  sqThreadIdleMs?: number;
 }
 
 /** sqe->flags: take the buffer from the group in sqe->buf_group (5.7). */

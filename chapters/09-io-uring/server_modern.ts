@@ -16,7 +16,14 @@
  * Still one thread, still io_uring_enter as the only system call on the echo
  * path. The README compares the two designs and measures them.
  *
- * Run: deno task server:modern [--host H] [--port P]
+ * With `--sqpoll` (`deno task server:sqpoll`) a kernel thread polls the
+ * submission queue instead (IORING_SETUP_SQPOLL), so submitting needs no
+ * system call either, at the price of that thread's core; it rules out
+ * deferred task work. Each feature is asked for, and one the kernel refuses
+ * is dropped with a line saying so; the form that runs is printed after the
+ * ready line.
+ *
+ * Run: deno task server:modern [--host H] [--port P] [--sqpoll]
  *
  * @module
  */
@@ -37,17 +44,25 @@ import {
   IORING_CQE_F_MORE,
   IORING_SETUP_DEFER_TASKRUN,
   IORING_SETUP_SINGLE_ISSUER,
+  IORING_SETUP_SQPOLL,
   IoUring,
   timespec,
 } from "./io_uring.ts";
+import { announceForm, ECHO_OPCODES, probe } from "./probe.ts";
 import { exitUnsupported } from "@echo-lab/shared/platform";
 import { listenOrExit } from "@echo-lab/shared/listen";
 import { close } from "@echo-lab/shared/socket";
 import { watchStopSignals } from "@echo-lab/shared/stop_signal";
 
-const { address } = parseCli(Deno.args, {
+const { address, flags } = parseCli(Deno.args, {
   usage: "deno task server:modern",
   summary: "Echo server on io_uring with multishot requests and buffer rings.",
+  flags: {
+    sqpoll: {
+      type: "boolean",
+      description: "a kernel thread polls the submission queue (SQPOLL)",
+    },
+  },
 });
 
 // The pool every client's bytes land in: 4,096 buffers of 4 KiB (16 MiB).
@@ -281,20 +296,19 @@ function finish(c: Connection): void {
 
 // #region setup
 function setUp() {
+  const form: string[] = [], fallbacks: string[] = [];
   let ring: IoUring;
   let buffers: BufferRing;
   try {
-    // 6.1 or later: EINVAL from an older kernel that lacks the flags.
-    ring = IoUring.setup(1024, {
-      flags: IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
-      // Multishot requests can complete for every client in one turn.
-      cqEntries: 16384,
-    });
-    ring.registerRingFd();
+    ring = ringWithFallbacks(flags.sqpoll, form, fallbacks);
     buffers = new BufferRing(ring, GROUP, BUFFERS, BUFFER_SIZE);
+    form.push("multishot accept and recv", "provided buffer ring");
+    // The requests this server makes, against the kernel's own list.
+    const missing = probe(ring).missing(ECHO_OPCODES);
+    if (missing.length) throw new Error(`no ${missing.join(", ")}`);
   } catch (error) {
     // ENOSYS (no io_uring), EPERM (sysctl kernel.io_uring_disabled, or a
-    // container's seccomp profile), EINVAL (a kernel before 6.1).
+    // container's seccomp profile), EINVAL (a kernel before 6.0).
     exitUnsupported(
       `io_uring (Linux 6.1 or later, not disabled; here ${
         (error as Error).message
@@ -307,7 +321,64 @@ function setUp() {
   const stop = watchStopSignals();
   stop.guard(listener.fd);
   announceListening(listener.address);
+  announceForm(form, fallbacks);
   return { ring, buffers, listener, stop };
+}
+
+/** The ring with the setup flags the kernel accepts: SQPOLL when asked for,
+ * else single-issuer with deferred task work (6.1), else neither; each
+ * refused set of flags is named in `fallbacks`, what runs in `form`. */
+function ringWithFallbacks(
+  sqpoll: boolean,
+  form: string[],
+  fallbacks: string[],
+): IoUring {
+  const tries: [flags: number, form: string, instead: string][] = [
+    [
+      IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+      "single issuer, deferred task work",
+      "completions are made as packets land",
+    ],
+    [0, "", ""],
+  ];
+  if (sqpoll) {
+    tries.unshift([
+      IORING_SETUP_SQPOLL | IORING_SETUP_SINGLE_ISSUER,
+      "SQPOLL (a kernel thread takes the requests)",
+      "submitting by system call",
+    ]);
+  }
+  let ring: IoUring | undefined;
+  for (const [flags, name, instead] of tries) {
+    try {
+      // Multishot requests can complete for every client in one turn.
+      // SQPOLL's thread sleeps after 10 ms without a request, not the
+      // kernel's 1 s: a server retrying accept every 100 ms at EMFILE
+      // would otherwise keep it spinning a core for nothing.
+      ring = IoUring.setup(1024, {
+        flags,
+        cqEntries: 16384,
+        sqThreadIdleMs: 10,
+      });
+      if (name) form.push(name);
+      break;
+    } catch (error) {
+      if (!flags) throw error;
+      fallbacks.push(
+        `${name} refused (${(error as Error).message}): ${instead}`,
+      );
+    }
+  }
+  try {
+    ring!.registerRingFd();
+    form.push("registered ring fd");
+  } catch (error) {
+    fallbacks.push(
+      `registered ring fd refused (${(error as Error).message}): ` +
+        "each io_uring_enter looks the fd up",
+    );
+  }
+  return ring!;
 }
 // #endregion
 
