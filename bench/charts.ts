@@ -1,9 +1,11 @@
 /**
  * The bench's charts: Vega-Lite specifications built from a results file,
  * rendered to static SVG by Vega itself, headless (no browser, no canvas).
- * Each chart names the machine it ran on.
+ * Each chart names the machine it ran on, and has a narrow form for a
+ * phone in `narrow/` beside it (see `narrowSvg`), which the site shows on
+ * narrow screens.
  *
- * Re-render from a results file (the site build does this):
+ * Re-render both from a results file:
  *
  *     deno run --allow-read --allow-write bench/charts.ts bench/results/latest.json bench/results
  *

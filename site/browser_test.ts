@@ -282,7 +282,7 @@ Deno.test({
           })()`);
         const [shown, natural] = await size();
         assert.equal(shown, natural, "opens at the size it was drawn for");
-        await shoot(tab, "timeline-viewer-phone");
+        await shoot(tab, "timeline-viewer-phone", false);
         await tab.keyboard.press("+");
         assert.ok((await size())[0] > natural, "+ zooms in");
         await tab.keyboard.press("0");
@@ -401,10 +401,10 @@ function pageKinds(
   ].filter((kind): kind is [string, string] => kind[1] !== undefined);
 }
 
-async function shoot(page: Page, name: string) {
+async function shoot(page: Page, name: string, fullPage = true) {
   await page.screenshot({
     path: join(SCREENSHOTS, `site-${name}.png`),
-    fullPage: true,
+    fullPage,
   });
 }
 
