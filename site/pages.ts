@@ -473,7 +473,7 @@ function chartFigure(
   return String(
     narrow
       ? markup`<figure class="chart">${open}<figcaption>${name} · <code>${repoPath}</code></figcaption></figure>`
-      : markup`<figure class="chart wide-chart"><div class="chart-scroll" tabindex="0" role="region" aria-label="Chart: ${name} (scrolls sideways on small screens)">${open}</div><figcaption>${name} · <code>${repoPath}</code> · <a class="open-full" href="${url}">open full screen</a></figcaption></figure>`,
+      : markup`<figure class="chart wide-chart"><div class="chart-scroll" tabindex="0" role="region" aria-label="Chart: ${name} (scrolls sideways on small screens)">${open}</div><figcaption>${name} · <code>${repoPath}</code><span class="open-note"> · <a class="open-full" href="${url}">open full screen</a></span></figcaption></figure>`,
   );
 }
 
