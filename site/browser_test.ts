@@ -3,7 +3,15 @@
  * playwright-core (never a downloaded browser). Opens the home page and a
  * chapter, follows next and previous, searches, copies a listing, checks
  * the site from file:// too, and saves screenshots (desktop and phone, light
- * and dark) under tests/screenshots/ (git-ignored).
+ * and dark; one of each kind of page with its figures) under
+ * tests/screenshots/ (git-ignored).
+ *
+ * On a 390 px phone, every figure of every page (diagrams, bench charts,
+ * trace timelines, tables) must fit its box or sit in a box that shows it
+ * scrolls, with its text drawn at 9 px or more (a bench chart's at 11): an
+ * SVG's font size times the scale it is drawn at. A timeline opens full
+ * screen and closes with Esc or Back; the phone forms hold in dark mode and
+ * print, and a desktop still gets the wide ones.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
