@@ -1,9 +1,11 @@
 /**
  * The bench's charts: Vega-Lite specifications built from a results file,
  * rendered to static SVG by Vega itself, headless (no browser, no canvas).
- * Each chart names the machine it ran on.
+ * Each chart names the machine it ran on, and has a narrow form for a
+ * phone in `narrow/` beside it (see `narrowSvg`), which the site shows on
+ * narrow screens.
  *
- * Re-render from a results file (the site build does this):
+ * Re-render both from a results file:
  *
  *     deno run --allow-read --allow-write bench/charts.ts bench/results/latest.json bench/results
  *
@@ -15,24 +17,171 @@ import { join } from "node:path";
 import { machineLine } from "@echo-lab/harness/machine";
 import {
   type BenchResults,
+  NARROW_DIR,
   noisyRow,
   parseResults,
   type Row,
   type ServerResult,
 } from "./results.ts";
 
-/** Writes every chart of `results` into `dir`; returns the file names. */
+/** Writes every chart of `results` into `dir`, and its narrow form (see
+ * `narrowSvg`) into `dir/narrow/` under the same name; returns the file
+ * names of the charts. Narrow forms of charts no longer drawn are deleted. */
 export async function renderCharts(
   results: BenchResults,
   dir: string,
 ): Promise<string[]> {
   const written: string[] = [];
+  const narrowDir = join(dir, NARROW_DIR);
+  await Deno.mkdir(narrowDir, { recursive: true });
   for (const [name, spec] of Object.entries(chartSpecs(results))) {
     const file = `${name}.svg`;
     await Deno.writeTextFile(join(dir, file), await toSvg(spec));
+    await Deno.writeTextFile(join(narrowDir, file), await narrowSvg(spec));
     written.push(file);
   }
+  for (const entry of Deno.readDirSync(narrowDir)) {
+    if (entry.name.endsWith(".svg") && !written.includes(entry.name)) {
+      await Deno.remove(join(narrowDir, entry.name));
+    }
+  }
   return written;
+}
+
+/** A narrow form's width in CSS pixels: a 390 px phone's column, drawn at
+ * its own size, so its 12 px labels stay 12 px. */
+export const NARROW_WIDTH = 340;
+
+/** `spec` drawn for a phone: the same data and marks, the panels stacked
+ * (facet columns become rows, side-by-side panels a column), the legend
+ * below, the notes wrapped, 12 px text, and the panels sized so that the
+ * whole chart is `NARROW_WIDTH` wide. */
+export async function narrowSvg(spec: TopLevelSpec): Promise<string> {
+  // Without a canvas Vega guesses a text 0.8 em a character, which makes a
+  // narrow chart's notes look far wider than they are; the guess below is
+  // a sans-serif's widths, on the generous side. The wide charts keep
+  // Vega's own guess, so they stay as they were.
+  const metrics = (vega as unknown as { textMetrics: TextMetrics })
+    .textMetrics;
+  const guess = metrics.width;
+  metrics.width = sansWidth;
+  try {
+    let inner = 240;
+    let svg = await toSvg(narrowSpec(spec, inner));
+    // The axes and labels take what they need; the panels get the rest.
+    for (let i = 0; i < 4; i++) {
+      const width = Number(svg.match(/^<svg[^>]*\swidth="([\d.]+)"/)?.[1]);
+      if (!width || Math.abs(width - NARROW_WIDTH) < 2) break;
+      inner = Math.max(80, inner + NARROW_WIDTH - width);
+      svg = await toSvg(narrowSpec(spec, inner));
+    }
+    return svg;
+  } finally {
+    metrics.width = guess;
+  }
+}
+
+/** Vega's text measure (vega-scenegraph's `textMetrics`), which it lets a
+ * caller replace. */
+interface TextMetrics {
+  width: (item: TextItem, text: unknown) => number;
+}
+
+type TextItem = { fontSize?: number; fontWeight?: string | number };
+
+/** A sans-serif text's width in pixels: narrow letters, wide letters and
+ * the rest, a tenth wider in bold. */
+function sansWidth(item: TextItem, text: unknown): number {
+  const size = item.fontSize ?? 11;
+  const bold = item.fontWeight === "bold" || Number(item.fontWeight) >= 600;
+  let em = 0;
+  for (const c of String(text ?? "")) {
+    em += /[ilj.,:;'|!()\[\] ]/.test(c)
+      ? 0.32
+      : /[ftr\-]/.test(c)
+      ? 0.4
+      : /[mwMW@%]/.test(c)
+      ? 0.9
+      : /[A-Z]/.test(c)
+      ? 0.7
+      : 0.6;
+  }
+  return em * size * (bold ? 1.1 : 1);
+}
+
+function narrowSpec(spec: TopLevelSpec, width: number): TopLevelSpec {
+  // deno-lint-ignore no-explicit-any
+  const narrow: any = structuredClone(spec);
+  const text = 12;
+  narrow.config = {
+    ...narrow.config,
+    title: { fontSize: 14, subtitleFontSize: text, subtitleLineHeight: 15 },
+    axis: { labelFontSize: text, titleFontSize: text },
+    header: {
+      labelFontSize: text,
+      titleFontSize: text,
+      labelOrient: "top",
+      labelAngle: 0,
+      labelAnchor: "start",
+      titleOrient: "top",
+      titleAngle: 0,
+      titleAnchor: "start",
+    },
+    legend: {
+      orient: "bottom",
+      direction: "vertical",
+      columns: 1,
+      labelFontSize: text,
+      titleFontSize: text,
+    },
+    text: { fontSize: text },
+  };
+  const title = narrow.title;
+  title.text = wrap(title.text, 36);
+  title.subtitle = [title.subtitle].flat().flatMap((line: string) =>
+    wrap(line, 48)
+  );
+  if (narrow.facet?.column) {
+    narrow.facet = { row: narrow.facet.column };
+  }
+  if (narrow.hconcat) {
+    narrow.vconcat = narrow.hconcat;
+    delete narrow.hconcat;
+  }
+  const panels = [narrow, narrow.spec, ...(narrow.vconcat ?? [])];
+  for (const panel of panels) {
+    if (typeof panel?.width === "number") panel.width = width;
+  }
+  limitLabels(narrow, 150);
+  return narrow;
+}
+
+/** Every axis's `labelLimit` in `node` at most `max` pixels (a legend,
+ * below the chart, has its whole width). */
+function limitLabels(node: unknown, max: number, axis = false) {
+  if (typeof node !== "object" || node === null) return;
+  const record = node as Record<string, unknown>;
+  for (const [key, value] of Object.entries(record)) {
+    if (axis && key === "labelLimit" && typeof value === "number") {
+      record[key] = Math.min(value, max);
+    } else {limitLabels(
+        value,
+        max,
+        key === "axis" || (axis && key !== "legend"),
+      );}
+  }
+}
+
+/** `text` in lines of at most `width` characters, broken between words. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(" ")) {
+    const last = lines.at(-1);
+    if (last !== undefined && `${last} ${word}`.length <= width) {
+      lines[lines.length - 1] = `${last} ${word}`;
+    } else lines.push(word);
+  }
+  return lines;
 }
 
 /** Renders one Vega-Lite spec to an SVG document. */

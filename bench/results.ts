@@ -9,6 +9,10 @@ import type { Machine } from "@echo-lab/harness/machine";
 export type { Machine };
 import type { Spread } from "./stats.ts";
 
+/** The folder, beside the charts, of their narrow forms (drawn for a
+ * phone by charts.ts, shown by the site on narrow screens). */
+export const NARROW_DIR = "narrow";
+
 /** Failures by kind, e.g. `{ "closed by server": 3 }`. */
 export type ErrorCounts = Record<string, number>;
 

@@ -129,46 +129,152 @@ export function sequenceDiagram(
   return svg(id, W, h, title, describe(seq), parts, css);
 }
 
+/** `sequenceDiagram` for a phone: the lanes at the edges, each arrow's
+ * label above it, and the notes under it across the whole width, so the
+ * figure is 360 wide and its text reads at full size on a 390 px screen. */
+export function narrowSequenceDiagram(seq: Sequence, id: string): string {
+  const W = 360, appX = 28, kernelX = W - 28, head = 22, top = 50;
+  const mid = (appX + kernelX) / 2;
+  const wrapAt = 40;
+  // Each row: the arrow (or a gap), then its notes, a line each 16 high.
+  const notes = seq.moments.map((m) => [
+    ...(m.appNote ? wrap(m.appNote, wrapAt).map((l) => ["app", l]) : []),
+    ...(m.kernelNote
+      ? wrap(`kernel: ${m.kernelNote}`, wrapAt).map((l) => ["kernel", l])
+      : []),
+  ]);
+  const rowTop: number[] = [];
+  let y = top;
+  seq.moments.forEach((m, i) => {
+    if (i === 0 || seq.moments[i - 1].phase !== m.phase) y += head;
+    rowTop.push(y);
+    y += 34 + notes[i].length * 16 + 6;
+  });
+  const h = y + 60;
+  const parts: string[] = [arrowMarkers(id)];
+  for (const band of bands(seq.moments)) {
+    if (band.phase === "done") continue;
+    const y0 = rowTop[band.from] - head;
+    const y1 = rowTop[band.to] !== undefined ? rowTop[band.to] - head : h - 60;
+    parts.push(
+      `<rect class="d-band d-${band.phase}" x="0" y="${y0}" width="${W}" height="${
+        y1 - y0
+      }" rx="6"/>`,
+      `<text class="d-phase" x="${appX + 16}" y="${y0 + 16}">${
+        PHASE_LABEL[band.phase]
+      }</text>`,
+    );
+  }
+  for (
+    const [x, label, anchor] of [
+      [appX - 8, seq.appLane, "start"],
+      [kernelX + 8, "kernel", "end"],
+    ] as const
+  ) {
+    parts.push(
+      `<text class="d-lane" x="${x}" y="24" text-anchor="${anchor}">${
+        escapeHtml(label)
+      }</text>`,
+    );
+  }
+  for (const x of [appX, kernelX]) {
+    parts.push(
+      `<line class="d-life" x1="${x}" y1="34" x2="${x}" y2="${h - 56}"/>`,
+    );
+  }
+  seq.moments.forEach((m, i) => {
+    const y0 = rowTop[i];
+    const y1 = i + 1 < seq.moments.length
+      ? rowTop[i + 1] - (seq.moments[i + 1].phase !== m.phase ? head : 0)
+      : h - 60;
+    parts.push(
+      `<rect class="d-app d-${m.app}" x="${appX - 7}" y="${
+        y0 + 2
+      }" width="14" height="${y1 - y0 - 4}" rx="3"><title>${
+        STATE_LABEL[m.app]
+      }</title></rect>`,
+    );
+    const arrowY = y0 + 26;
+    if (m.arrow) {
+      const toKernel = m.arrow.kind === "call";
+      const [x1, x2] = toKernel
+        ? [appX + 9, kernelX - 4]
+        : [kernelX - 4, appX + 11];
+      parts.push(
+        `<line class="d-arrow d-${m.arrow.kind}" x1="${x1}" y1="${arrowY}" x2="${x2}" y2="${arrowY}" marker-end="url(#${id}-${m.arrow.kind})"/>`,
+        `<text class="d-label" x="${mid}" y="${
+          arrowY - 8
+        }" text-anchor="middle">${escapeHtml(m.arrow.label)}</text>`,
+      );
+    }
+    notes[i].forEach(([who, line], n) => {
+      parts.push(
+        `<text class="d-note" x="${
+          who === "kernel" ? kernelX - 14 : appX + 16
+        }" y="${arrowY + 22 + n * 16}" text-anchor="${
+          who === "kernel" ? "end" : "start"
+        }">${escapeHtml(line)}</text>`,
+      );
+    });
+  });
+  parts.push(legend(h - 38, W));
+  return svg(
+    id,
+    W,
+    h,
+    `Sequence of one read: ${seq.name}`,
+    describe(seq),
+    parts,
+  );
+}
+
 /** The five models side by side, each as the application's timeline across
  * the two phases of a read, with the chapters that build each. */
 export function fiveModelFigure(
   id: string,
   chapters: { number: string; facts: ChapterFacts }[],
   css?: string,
+  perRow = Infinity,
 ): string {
   const models = columns(chapters);
-  const gutter = 40, colW = 164, W = gutter + models.length * colW;
+  const across = Math.min(perRow, models.length);
+  const gutter = 40, colW = 164, W = gutter + across * colW;
+  const rowH = 540;
   const bandY: Record<Phase, [number, number]> = {
     wait: [70, 320],
     copy: [320, 430],
     done: [430, 470],
   };
   const parts: string[] = [];
-  for (const phase of ["wait", "copy"] as const) {
-    const [y0, y1] = bandY[phase];
-    parts.push(
-      `<rect class="d-band d-${phase}" x="0" y="${y0}" width="${W}" height="${
-        y1 - y0
-      }"/>`,
-      `<text class="d-phase" transform="translate(22 ${
-        (y0 + y1) / 2
-      }) rotate(-90)" text-anchor="middle">${PHASE_LABEL[phase]}</text>`,
-    );
+  const rows = Math.ceil(models.length / across);
+  for (let r = 0; r < rows; r++) {
+    for (const phase of ["wait", "copy"] as const) {
+      const [y0, y1] = bandY[phase].map((y) => y + r * rowH);
+      parts.push(
+        `<rect class="d-band d-${phase}" x="0" y="${y0}" width="${W}" height="${
+          y1 - y0
+        }"/>`,
+        `<text class="d-phase" transform="translate(22 ${
+          (y0 + y1) / 2
+        }) rotate(-90)" text-anchor="middle">${PHASE_LABEL[phase]}</text>`,
+      );
+    }
   }
   models.forEach((col, c) => {
     const seq = col.seq;
-    const x0 = gutter + c * colW, barX = x0 + colW - 22;
+    const dy = Math.floor(c / across) * rowH;
+    const x0 = gutter + (c % across) * colW, barX = x0 + colW - 22;
     parts.push(
-      `<text class="d-lane" x="${x0 + colW / 2}" y="26" text-anchor="middle">${
-        escapeHtml(col.title)
-      }</text>`,
-      `<text class="d-small" x="${
-        x0 + colW / 2
-      }" y="46" text-anchor="middle">chapters ${col.chapters}</text>`,
+      `<text class="d-lane" x="${x0 + colW / 2}" y="${
+        dy + 26
+      }" text-anchor="middle">${escapeHtml(col.title)}</text>`,
+      `<text class="d-small" x="${x0 + colW / 2}" y="${
+        dy + 46
+      }" text-anchor="middle">chapters ${col.chapters}</text>`,
     );
     for (const phase of ["wait", "copy", "done"] as const) {
       const moments = seq.moments.filter((m) => m.phase === phase);
-      const [y0, y1] = bandY[phase];
+      const [y0, y1] = bandY[phase].map((y) => y + dy);
       const step = (y1 - y0) / Math.max(1, moments.length);
       moments.forEach((m, i) => {
         const top = y0 + i * step;
@@ -194,29 +300,42 @@ export function fiveModelFigure(
   });
   // Which are synchronous: the copy (phase 2) blocks the caller in all but
   // the last column.
-  const braceY = 492;
-  const brace = (from: number, to: number, text: string) =>
-    `<path class="d-brace" d="M${from + 6} ${braceY - 6}V${braceY}H${to - 6}V${
-      braceY - 6
-    }"/><text class="d-small" x="${(from + to) / 2}" y="${
-      braceY + 18
-    }" text-anchor="middle">${text}</text>`;
-  parts.push(
-    brace(
-      gutter,
-      gutter + 4 * colW,
-      "synchronous: the thread is blocked while the kernel copies",
-    ),
-    brace(gutter + 4 * colW, W, "asynchronous"),
-    legend(544, W),
-  );
+  const brace = (from: number, to: number, text: string, dy: number) => {
+    const y = 492 + dy, x = (from + to) / 2;
+    const lines = wrap(text, Math.floor((to - from) / 7));
+    return `<path class="d-brace" d="M${from + 6} ${y - 6}V${y}H${to - 6}V${
+      y - 6
+    }"/><text class="d-small" x="${x}" y="${y + 18}" text-anchor="middle">${
+      lines.length === 1
+        ? escapeHtml(text)
+        : lines.map((line, i) =>
+          `<tspan x="${x}" dy="${i === 0 ? 0 : 16}">${escapeHtml(line)}</tspan>`
+        ).join("")
+    }</text>`;
+  };
+  const sync = "synchronous: the thread is blocked while the kernel copies";
+  for (let r = 0; r < rows; r++) {
+    const first = r * across, last = Math.min(models.length, first + across);
+    const syncEnd = Math.min(last, 4);
+    const x = (c: number) => gutter + (c - first) * colW;
+    if (first < syncEnd) {
+      parts.push(brace(x(first), x(syncEnd), sync, r * rowH));
+    }
+    if (last > 4) {
+      parts.push(
+        brace(x(Math.max(first, 4)), x(last), "asynchronous", r * rowH),
+      );
+    }
+  }
+  const legendY = (rows - 1) * rowH + 544;
+  parts.push(legend(legendY, W));
   const desc = models.map((col) =>
     `${col.title} (chapters ${col.chapters}): ${col.seq.gist}`
   ).join(" ");
   return svg(
     id,
     W,
-    566,
+    legendY + legendHeight(W),
     "The five I/O models compared: what the application does during each phase of a read",
     desc,
     parts,
@@ -259,17 +378,31 @@ function arrowMarkers(id: string): string {
   }</defs>`;
 }
 
+const LEGEND_ITEM = 170, LEGEND_LINE = 20;
+
+/** The app states' key, centred, in as many lines as `width` needs. */
 function legend(y: number, width: number): string {
   const states = Object.keys(STATE_LABEL) as AppState[];
-  const itemW = 170, x0 = (width - states.length * itemW) / 2;
+  const perLine = Math.max(1, Math.floor(width / LEGEND_ITEM));
+  const across = Math.min(perLine, states.length);
+  const x0 = (width - across * LEGEND_ITEM) / 2;
   return states.map((state, i) => {
-    const x = x0 + i * itemW;
+    const x = x0 + (i % perLine) * LEGEND_ITEM;
+    const ly = y + Math.floor(i / perLine) * LEGEND_LINE;
     return `<rect class="d-app d-${state}" x="${x}" y="${
-      y - 10
+      ly - 10
     }" width="12" height="12" rx="2"/><text class="d-small" x="${
       x + 18
-    }" y="${y}">${STATE_LABEL[state]}</text>`;
+    }" y="${ly}">${STATE_LABEL[state]}</text>`;
   }).join("");
+}
+
+/** The space `legend` takes below its first line's baseline, plus a
+ * margin. */
+function legendHeight(width: number): number {
+  const states = Object.keys(STATE_LABEL).length;
+  const perLine = Math.max(1, Math.floor(width / LEGEND_ITEM));
+  return (Math.ceil(states / perLine) - 1) * LEGEND_LINE + 22;
 }
 
 /** `text` wrapped at `width` characters, centred vertically on `y` (or,

@@ -53,10 +53,14 @@ export function dataTable(table: Table, caption: string): string {
   }</tbody></table></div>`;
 }
 
-export function figure(svg: string, caption: string): string {
-  return `<figure class="diagram-figure"><div class="diagram-scroll" tabindex="0" role="region" aria-label="Figure (scrolls sideways on small screens)">${svg}</div><figcaption>${
-    escapeHtml(caption)
-  }</figcaption></figure>\n`;
+/** A diagram and its caption; given `narrow`, the same diagram laid out for
+ * a phone, which the style sheet shows instead on a narrow screen. */
+export function figure(svg: string, caption: string, narrow?: string): string {
+  return `<figure class="diagram-figure${
+    narrow ? " has-narrow" : ""
+  }"><div class="diagram-scroll" tabindex="0" role="region" aria-label="Figure (scrolls sideways on small screens)">${svg}</div>${
+    narrow ? `<div class="diagram-narrow">${narrow}</div>` : ""
+  }<figcaption>${escapeHtml(caption)}</figcaption></figure>\n`;
 }
 
 /** The front matter of every chapter side by side, with the benchmark's

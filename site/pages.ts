@@ -6,7 +6,11 @@
  */
 import { posix } from "node:path";
 import { type Chapter, chapterTitle, readText } from "./content.ts";
-import { fiveModelFigure, sequenceDiagram } from "./diagrams.ts";
+import {
+  fiveModelFigure,
+  narrowSequenceDiagram,
+  sequenceDiagram,
+} from "./diagrams.ts";
 import { readFigure } from "./figure_files.ts";
 import { highlight } from "./highlight.ts";
 import { markup, raw, relativeUrl, type SafeHtml } from "./html.ts";
@@ -34,6 +38,7 @@ import {
   type TraceResults,
 } from "./results.ts";
 import { type SearchDoc, sectionsOf } from "./search.ts";
+import { NARROW_DIR } from "../bench/results.ts";
 
 /** What every page may need from the site being built. */
 export interface SiteContext {
@@ -67,6 +72,7 @@ export function homePage(site: SiteContext): Page {
           figure(
             fiveModelFigure("five-models", site.chapters),
             fiveModelCaption,
+            fiveModelFigure("five-models-narrow", site.chapters, undefined, 2),
           ),
         map: () => modelMap(site.chapters, path),
         comparison: () => comparisonTable(site.chapters, path, site.bench),
@@ -108,6 +114,7 @@ export function chapterPageFor(site: SiteContext, index: number): Page {
   const diagram = raw(figure(
     sequenceDiagram(seq, `seq-${chapter.slug}`),
     `One read under ${seq.name}. ${seq.gist}`,
+    narrowSequenceDiagram(seq, `seq-${chapter.slug}-narrow`),
   ));
   const rendered = chapter.readme
     ? renderMarkdown(chapter.body, {
@@ -444,7 +451,32 @@ function chartFigure(
   if (!target) return "";
   const name = posix.basename(repoPath, ".svg").replace(/[-_]/g, " ");
   const url = relativeUrl(page, target);
+  const img =
+    markup`<img src="${url}" alt="Chart: ${name} (${repoPath})" loading="lazy">`;
+  // A bench chart has a narrow form drawn for a phone; a timeline has none,
+  // so on a phone it scrolls sideways at a size it reads at, and says so.
+  const narrowPath = posix.join(
+    posix.dirname(repoPath),
+    NARROW_DIR,
+    posix.basename(repoPath),
+  );
+  const narrow = readText(narrowPath) === null
+    ? null
+    : site.resolve(narrowPath, "image");
+  const picture = narrow
+    ? markup`<picture><source media="${NARROW_MEDIA}" srcset="${
+      relativeUrl(page, narrow)
+    }">${img}</picture>`
+    : img;
+  const open =
+    markup`<a class="open-full" href="${url}" title="Open full size">${picture}</a>`;
   return String(
-    markup`<figure class="chart"><a href="${url}" title="Open full size"><img src="${url}" alt="Chart: ${name} (${repoPath})" loading="lazy"></a><figcaption>${name} · <code>${repoPath}</code></figcaption></figure>`,
+    narrow
+      ? markup`<figure class="chart">${open}<figcaption>${name} · <code>${repoPath}</code></figcaption></figure>`
+      : markup`<figure class="chart wide-chart"><div class="chart-scroll" tabindex="0" role="region" aria-label="Chart: ${name} (scrolls sideways on small screens)">${open}</div><figcaption>${name} · <code>${repoPath}</code><span class="open-note"> · <a class="open-full" href="${url}">open full screen</a></span></figcaption></figure>`,
   );
 }
+
+/** Where a chart's narrow form replaces it: the width at which the wide
+ * form's labels would shrink below the narrow form's. */
+const NARROW_MEDIA = "(max-width: 40rem)";

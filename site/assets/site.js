@@ -44,6 +44,109 @@
   addEventListener("hashchange", reveal);
   reveal();
 
+  // A box that scrolls sideways (a wide table, a timeline on a phone) says
+  // so: the style sheet draws a line above it while it overflows.
+  const boxes = document.querySelectorAll(
+    ".table-wrap, .diagram-scroll, .chart-scroll",
+  );
+  const mark = (box) =>
+    box.classList.toggle("overflows", box.scrollWidth > box.clientWidth + 1);
+  const resized = new ResizeObserver((entries) => {
+    for (const entry of entries) mark(entry.target);
+  });
+  for (const box of boxes) {
+    resized.observe(box);
+    for (const img of box.querySelectorAll("img")) {
+      img.addEventListener("load", () => mark(box));
+    }
+  }
+
+  // A chart or timeline opens full screen on a tap: it pans (drag, swipe,
+  // arrow keys) and zooms (the buttons, + and -, 0 to fit); Esc, the close
+  // button or Back closes it.
+  const opens = document.querySelectorAll("figure.chart a.open-full");
+  if (opens.length && typeof HTMLDialogElement === "function") {
+    const viewer = document.createElement("dialog");
+    viewer.className = "viewer";
+    viewer.setAttribute("aria-label", "Figure, full screen");
+    viewer.innerHTML = '<div class="viewer-bar"><span class="viewer-title">' +
+      '</span><button type="button" data-zoom="-1" aria-label="Zoom out">' +
+      '−</button><button type="button" data-zoom="0" aria-label="Fit to ' +
+      'the screen">Fit</button><button type="button" data-zoom="1" ' +
+      'aria-label="Zoom in">+</button><button type="button" ' +
+      'class="viewer-close" aria-label="Close">✕</button></div>' +
+      '<div class="viewer-pane" tabindex="0" role="region" ' +
+      'aria-label="Figure: arrow keys pan, + and - zoom"><img alt=""></div>';
+    document.body.append(viewer);
+    const pane = viewer.querySelector(".viewer-pane");
+    const image = pane.querySelector("img");
+    const title = viewer.querySelector(".viewer-title");
+    let scale = 1;
+    const zoom = (step) => {
+      const fit = pane.clientWidth / (image.naturalWidth || 1);
+      scale = step === 0
+        ? fit
+        : Math.min(4, Math.max(fit / 2, scale * (step > 0 ? 1.25 : 0.8)));
+      image.style.width = `${image.naturalWidth * scale}px`;
+    };
+    const close = () => {
+      if (history.state && history.state.viewer) history.back();
+      else viewer.close();
+    };
+    for (const link of opens) {
+      link.addEventListener("click", (event) => {
+        if (event.ctrlKey || event.metaKey || event.shiftKey) return;
+        event.preventDefault();
+        const figure = link.closest("figure");
+        const img = figure.querySelector("img");
+        title.textContent = figure.querySelector("figcaption code")
+          ?.textContent ?? "";
+        image.alt = img ? img.alt : "";
+        image.onload = () => {
+          scale = 1; // Full size: the size the figure was drawn for.
+          image.style.width = `${image.naturalWidth}px`;
+        };
+        image.src = link.href;
+        viewer.showModal();
+        history.pushState({ viewer: true }, "");
+        pane.focus();
+      });
+    }
+    viewer.addEventListener("click", (event) => {
+      const button = event.target.closest("button");
+      if (!button) return;
+      if (button.classList.contains("viewer-close")) close();
+      else zoom(Number(button.dataset.zoom));
+    });
+    viewer.addEventListener("cancel", (event) => {
+      event.preventDefault();
+      close();
+    });
+    viewer.addEventListener("keydown", (event) => {
+      const step = { "+": 1, "=": 1, "-": -1, "0": 0 }[event.key];
+      if (step !== undefined) {
+        event.preventDefault();
+        zoom(step);
+      }
+    });
+    addEventListener("popstate", () => {
+      if (viewer.open) viewer.close();
+    });
+    // A mouse drags the figure around; touch pans natively.
+    let drag = null;
+    pane.addEventListener("pointerdown", (event) => {
+      if (event.pointerType !== "mouse") return;
+      drag = { x: event.clientX, y: event.clientY };
+      pane.setPointerCapture(event.pointerId);
+    });
+    pane.addEventListener("pointermove", (event) => {
+      if (!drag) return;
+      pane.scrollBy(drag.x - event.clientX, drag.y - event.clientY);
+      drag = { x: event.clientX, y: event.clientY };
+    });
+    pane.addEventListener("pointerup", () => drag = null);
+  }
+
   // Search: the index was built with the site (search-index.js).
   const input = document.getElementById("search-input");
   const list = document.getElementById("search-results");
