@@ -10,14 +10,13 @@
 import assert from "node:assert/strict";
 import { relative } from "node:path";
 import { ROOT } from "@echo-lab/harness/chapters";
-import { checkFile } from "./checks.ts";
+import { checkFile, loadModel } from "./checks.ts";
 import {
   discoverExercises,
   isStarted,
   NOT_DONE,
   yourTurn,
 } from "./exercise.ts";
-import { MODELS } from "./models.ts";
 import { stubOf } from "./stub.ts";
 
 const exercises = discoverExercises();
@@ -65,13 +64,16 @@ Deno.test("exercises: every shipped stub is what `deno task exercise:stubs` make
   }
 });
 
-Deno.test("exercises: each has a task, three hints and a model check", () => {
+Deno.test("exercises: each has a task, three hints and a model check", async () => {
   assert.ok(exercises.length > 0, "no chapter marks an exercise region");
   for (const exercise of exercises) {
     const { task, hints } = yourTurn(exercise);
     assert.ok(task.length > 40, `${exercise.readme}: the task is missing`);
     assert.equal(hints.length, 3, `${exercise.readme}: hints`);
-    assert.ok(MODELS[exercise.chapter.name], `${exercise.chapter.name} model`);
+    assert.ok(
+      (await loadModel(exercise.chapter)).promise,
+      `${exercise.chapter.name} model`,
+    );
   }
 });
 
