@@ -11,7 +11,7 @@
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Chapter, ROOT, taskCommand } from "@echo-lab/harness/chapters";
-import type { Model } from "@echo-lab/harness/probe";
+import { type Model, watchForStall } from "@echo-lab/harness/probe";
 import { assertCleanStop, echoChecks } from "../tests/conformance.ts";
 import {
   processState,
@@ -36,7 +36,9 @@ export interface CheckResult {
 const CHECK_TIMEOUT_MS = 15_000;
 
 /** Runs the checks of `exercise` on `file`, in order, and stops at the first
- * that fails (the later ones would only fail for the same reason). */
+ * that fails (the later ones would only fail for the same reason): it
+ * starts; the chapter's model holds on every variant; the echo contract;
+ * a clean stop. */
 export async function checkFile(
   exercise: Exercise,
   file: string,
@@ -60,40 +62,16 @@ export async function checkFile(
     return result.ok;
   };
   const model = await loadModel(exercise.chapter);
-  let server: RunningServer | undefined;
-  let passed: boolean;
-  try {
-    passed =
-      await run("the server starts and says where it listens", async () => {
-        if (changed) throw new Error(changed);
-        server = await launch();
-      }) &&
-      await run("echo contract", async () => {
-        for (const [i, [name, check]] of Object.entries(echoChecks).entries()) {
-          // The first check is a short message: if that gets no answer in a
-          // few seconds, nothing will.
-          const ms = i === 0 ? 5_000 : CHECK_TIMEOUT_MS;
-          try {
-            await withTimeout(
-              check(server!, exercise.chapter),
-              ms,
-              "an answer",
-            );
-          } catch (error) {
-            throw new Error(`${name}: ${teach(server!, error as Error, ms)}`);
-          }
-        }
-      });
-  } finally {
-    await server?.[Symbol.asyncDispose]();
-  }
-  passed &&= await run(
-    "SIGTERM with clients connected: exit 0, nothing left",
+  let passed = await run(
+    "the server starts and says where it listens",
     async () => {
-      await using server = await launch();
-      await assertCleanStop(server, "SIGTERM");
+      if (changed) throw new Error(changed);
+      await using _server = await launch();
     },
   );
+  // The model first: its checks load the server and then leave it idle,
+  // which is where a wrong loop shows, and they say why in the chapter's
+  // terms. A loop that spins would otherwise first show as a slow echo.
   for (const variant of variants(exercise.chapter)) {
     if (!passed) break;
     const name = variant === "server" ? "" : ` (deno task ${variant})`;
@@ -102,6 +80,35 @@ export async function checkFile(
       () => model.check(launcher(exercise, file, variant), variant),
     );
   }
+  passed &&= await run("echo contract", async () => {
+    await using server = await launch();
+    for (const [i, [name, check]] of Object.entries(echoChecks).entries()) {
+      // The first check is a short message: if that gets no answer in a
+      // few seconds, nothing will. A server that sits on unread bytes
+      // fails as soon as that shows.
+      const ms = i === 0 ? 5_000 : CHECK_TIMEOUT_MS;
+      const watch = watchForStall(server);
+      try {
+        await Promise.race([
+          withTimeout(check(server, exercise.chapter), ms, "an answer"),
+          watch.stalled.then((stall) => {
+            throw new Error(stall);
+          }),
+        ]);
+      } catch (error) {
+        throw new Error(`${name}: ${teach(server, error as Error, ms)}`);
+      } finally {
+        watch.stop();
+      }
+    }
+  });
+  passed &&= await run(
+    "SIGTERM with clients connected: exit 0, nothing left",
+    async () => {
+      await using server = await launch();
+      await assertCleanStop(server, "SIGTERM");
+    },
+  );
   return results;
 }
 
@@ -180,9 +187,12 @@ export function launcher(
     try {
       return await startProcess(`${script}`, command, chapter.dir, {
         readyTimeoutMs: 20_000,
+        env: { NO_COLOR: "1" },
       });
     } catch (error) {
-      throw new Error(explainStart(exercise, (error as Error).message));
+      throw new Error(
+        explainStart(exercise, withoutStack((error as Error).message)),
+      );
     }
   };
 }
@@ -209,7 +219,7 @@ function explainStart(exercise: Exercise, message: string): string {
 /** A conformance failure, with what it usually means. */
 function teach(server: RunningServer, error: Error, ms: number): string {
   const state = processState(server.pid);
-  const stderr = server.stderr().trim();
+  const stderr = withoutStack(server.stderr());
   if (state === null || state === "Z") {
     return `your server exited before it answered. Does your loop keep it ` +
       `running until a stop signal?` +
@@ -220,4 +230,11 @@ function teach(server: RunningServer, error: Error, ms: number): string {
       `your server neither echoed them nor closed the connection`;
   }
   return error.message + (stderr ? `\nyour server's stderr:\n${stderr}` : "");
+}
+
+/** `text` without the stack trace lines of an uncaught error (`    at ...`):
+ * the first line says what went wrong, in the reader's own code. */
+function withoutStack(text: string): string {
+  return text.split("\n").filter((line) => !/^\s+at /.test(line)).join("\n")
+    .trim();
 }

@@ -281,15 +281,39 @@ export async function floodThenIdle(
   return conns;
 }
 
-/** CPU seconds the whole server (every thread of every process) uses over
- * `ms` milliseconds. */
-export async function cpuOver(
+/** Seconds the whole server (every thread of every process) spends
+ * runnable over `ms` milliseconds: on a CPU, or ready and waiting for one
+ * (/proc/PID/task/TID/schedstat). A thread that never sleeps adds a second
+ * per second however busy the machine is, where its CPU time would shrink
+ * with the load; a thread asleep in a system call adds nothing. */
+export async function busyOver(
   server: RunningServer,
   ms: number,
 ): Promise<number> {
-  const before = processes(server).map((pid) => [pid, cpuSeconds(pid)]);
+  const before = runnableSeconds(server);
   await sleep(ms);
-  return before.reduce((sum, [pid, cpu]) => sum + cpuSeconds(pid) - cpu, 0);
+  const after = runnableSeconds(server);
+  let busy = 0;
+  for (const [tid, seconds] of after) busy += seconds - (before.get(tid) ?? 0);
+  return busy;
+}
+
+/** Each thread's runnable seconds so far, by thread id. */
+function runnableSeconds(server: RunningServer): Map<number, number> {
+  const seconds = new Map<number, number>();
+  for (const pid of processes(server)) {
+    let tasks: Deno.DirEntry[] = [];
+    try {
+      tasks = [...Deno.readDirSync(`/proc/${pid}/task`)];
+    } catch { /* ended */ }
+    for (const { name } of tasks) {
+      const stat = readProc(`/proc/${pid}/task/${name}/schedstat`);
+      if (!stat) continue;
+      const [running, waiting] = stat.split(" ").map(Number);
+      seconds.set(Number(name), (running + waiting) / 1e9);
+    }
+  }
+  return seconds;
 }
 
 /** The system calls the server makes while `work` runs, by name, across
@@ -337,13 +361,6 @@ export async function callsDuring(
     await stderr.cancel();
     await Deno.remove(summary);
   }
-}
-
-function cpuSeconds(pid: number): number {
-  const stat = readProc(`/proc/${pid}/stat`);
-  if (stat === null) return 0; // ended: what it used is gone with it
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Process `pid`'s sockets: descriptor → inode (/proc/PID/fd). */
@@ -493,7 +510,7 @@ export async function expectQuietAfterLoad(
 ): Promise<Deno.TcpConn[]> {
   const conns = await floodThenIdle(server, load);
   await sleep(300);
-  const cpu = await cpuOver(server, 1_000);
+  const cpu = await busyOver(server, 1_000);
   if (cpu > 0.15) {
     conns.forEach((conn) => conn.close());
     throw new Error(
@@ -501,7 +518,9 @@ export async function expectQuietAfterLoad(
         load.floods ?? 2
       } client(s) stopped reading and then read everything, with ` +
         `${conns.length} clients connected and idle, your server kept using ` +
-        `${cpu.toFixed(2)} s of CPU per second: ${why}`,
+        `${
+          cpu.toFixed(2)
+        } s of CPU per second (time on a core or waiting for one): ${why}`,
     );
   }
   return conns;
@@ -557,4 +576,99 @@ export function catches(pid: number, signal: number): boolean {
   const mask = (readProc(`/proc/${pid}/status`) ?? "")
     .match(/^SigCgt:\s+([0-9a-f]+)/m)?.[1] ?? "0";
   return (BigInt(`0x${mask}`) & (1n << BigInt(signal - 1))) !== 0n;
+}
+
+/** What a stuck server looks like from outside, right now: a socket it
+ * holds has bytes queued that it has not read, or the client has closed its
+ * side (CLOSE_WAIT) and the server has not; null when neither. Pair it with
+ * "and it used no CPU meanwhile" to tell stuck from slow. */
+export function unreadSocket(server: RunningServer): string | null {
+  for (const pid of processes(server)) {
+    const held = new Set(socketInodes(pid).values());
+    const table = readProc(`/proc/${pid}/net/tcp`) ?? "";
+    for (const line of table.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (!held.has(f[9])) continue;
+      const rx = parseInt(f[4]?.split(":")[1] ?? "0", 16);
+      if (f[3] === "0A") continue; // the listener's queue is the backlog
+      if (rx > 0) return `${rx} bytes from a client sit unread in its socket`;
+      if (f[3] === "08") {
+        return `a client closed its side, and your server has not closed ` +
+          `the connection (CLOSE_WAIT)`;
+      }
+    }
+  }
+  return null;
+}
+
+/** Resolves with a message once the server has looked stuck (see
+ * `unreadSocket`) for `ms` with next to no CPU, or has exited; never
+ * resolves otherwise. Stop it with the returned `stop`. */
+export function watchForStall(
+  server: RunningServer,
+  ms = 1_500,
+): { stalled: Promise<string>; stop: () => void } {
+  const result = Promise.withResolvers<string>();
+  let since: { at: number; cpu: number } | null = null;
+  const timer = setInterval(() => {
+    if (
+      processes(server).every((pid) => readProc(`/proc/${pid}/stat`) === null)
+    ) {
+      return result.resolve("your server exited");
+    }
+    const symptom = unreadSocket(server);
+    const cpu = [...runnableSeconds(server).values()].reduce(
+      (a, b) => a + b,
+      0,
+    );
+    if (!symptom || (since && cpu - since.cpu > 0.05)) {
+      since = symptom ? { at: performance.now(), cpu } : null;
+      return;
+    }
+    since ??= { at: performance.now(), cpu };
+    if (performance.now() - since.at >= ms) {
+      const asleep = threads(server).find((t) => t.tid === server.pid);
+      result.resolve(
+        `${symptom}, and for ${(ms / 1000).toFixed(1)} s your server did ` +
+          `nothing about it` +
+          (asleep && asleep.call !== "running"
+            ? ` (its main thread sleeps in ${asleep.call})`
+            : ""),
+      );
+    }
+  }, 250);
+  return { stalled: result.promise, stop: () => clearInterval(timer) };
+}
+
+/** One client writes `size` bytes at once and waits: the echo must come
+ * back whole. Fails with `why` as soon as the server is seen sitting on the
+ * unread rest (see `watchForStall`), or after `ms`. */
+export async function expectWholeEcho(
+  server: RunningServer,
+  size: number,
+  why: string,
+  ms = 10_000,
+): Promise<void> {
+  using conn = await dial(server.port);
+  const payload = randomBytes(size, size);
+  const watch = watchForStall(server);
+  try {
+    const [echoed] = await Promise.race([
+      withTimeout(
+        Promise.all([readExactly(conn, size), writeAll(conn, payload)]),
+        ms,
+        "the echo",
+      ),
+      watch.stalled.then((stall) => Promise.reject(new Error(stall))),
+    ]);
+    if (!equalBytes(echoed, payload)) throw new Error("the echo differs");
+  } catch (error) {
+    throw new Error(
+      `one client wrote ${size.toLocaleString("en")} bytes at once and then ` +
+        `waited, and the whole echo did not come back ` +
+        `(${(error as Error).message}): ${why}`,
+    );
+  } finally {
+    watch.stop();
+  }
 }

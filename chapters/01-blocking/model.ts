@@ -14,6 +14,7 @@ import {
   settledWaiters,
   settlesWithin,
 } from "@echo-lab/harness/probe";
+import { ACCEPTS } from "@echo-lab/lesson/facts";
 import { facts } from "./chapter.ts";
 
 /** The calls the one thread sleeps in: accept, then recv. */
@@ -66,6 +67,16 @@ export const model: Model = {
       );
     }
     b.close();
+    // No client now: the one thread waits for the next in accept itself.
+    const { waiters } = await settledWaiters(server);
+    const idle = waiters.find((w) => w.thread.tid === server.pid);
+    if (!idle || idle.via !== "direct" || !ACCEPTS.includes(idle.thread.call)) {
+      throw new Error(
+        `with no client connected, your server's main thread was ` +
+          (idle ? `in ${idle.thread.call}` : `not waiting on its listener`) +
+          `: chapter 01 sleeps in accept until the next client arrives`,
+      );
+    }
     const conns = await expectQuietAfterLoad(
       server,
       "a blocking server sleeps in recv or accept; something in yours spins",

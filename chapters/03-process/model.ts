@@ -9,6 +9,7 @@ import {
   describe,
   expectQuietAfterLoad,
   type Model,
+  servesTogether,
   settledWaiters,
   sockets,
 } from "@echo-lab/harness/probe";
@@ -23,6 +24,7 @@ export const model: Model = {
     await using server = await launch(
       variant === "server" ? ["--workers", "3"] : [],
     );
+    await servesTogether(server);
     const conns = await expectQuietAfterLoad(
       server,
       "a blocking worker process sleeps in recv or accept; something in yours spins",

@@ -7,16 +7,9 @@
  */
 import { EPOLLET, EPOLLOUT } from "@echo-lab/shared/epoll";
 import {
-  dial,
-  equalBytes,
-  randomBytes,
-  readExactly,
-  withTimeout,
-  writeAll,
-} from "@echo-lab/harness/net";
-import {
   describe,
   expectQuietAfterLoad,
+  expectWholeEcho,
   type Model,
   settledWaiters,
 } from "@echo-lab/harness/probe";
@@ -33,26 +26,12 @@ export const model: Model = {
     if (edge) {
       // One large write, then silence: edge-triggered, the kernel reports
       // the arrival once; a loop that reads once per report leaves the tail.
-      using conn = await dial(server.port);
-      const payload = randomBytes(300_000, 6);
-      try {
-        const [echoed] = await withTimeout(
-          Promise.all([
-            readExactly(conn, payload.byteLength),
-            writeAll(conn, payload),
-          ]),
-          5_000,
-          "the echo",
-        );
-        if (!equalBytes(echoed, payload)) throw new Error("differs");
-      } catch {
-        throw new Error(
-          `one client wrote 300,000 bytes at once and then waited: the whole ` +
-            `echo did not come back within 5 s. Edge-triggered (--edge), epoll ` +
-            `reports new bytes once; read until recv says EAGAIN, or the rest ` +
-            `waits for ever`,
-        );
-      }
+      await expectWholeEcho(
+        server,
+        300_000,
+        `edge-triggered (--edge), epoll reports new bytes once; read until ` +
+          `recv says EAGAIN, or the rest waits for ever`,
+      );
     }
     const conns = await expectQuietAfterLoad(
       server,

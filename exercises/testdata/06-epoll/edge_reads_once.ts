@@ -1,4 +1,4 @@
-// Fixture, a wrong solution of exercise 06: edge-triggered, it reads once per event and never drains the socket.
+// A wrong solution of exercise 06, which the grader must fail: edge-triggered, it reads once per event and never drains the socket.
 // expect: read until recv says EAGAIN
 /**
  * Chapter 06: the epoll echo server. One thread, any number of connections.

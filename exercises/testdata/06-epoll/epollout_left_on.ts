@@ -1,4 +1,4 @@
-// Fixture, a wrong solution of exercise 06: EPOLLOUT stays in the interest set after the pending bytes have gone.
+// A wrong solution of exercise 06, which the grader must fail: EPOLLOUT stays in the interest set after the pending bytes have gone.
 // expect: EPOLLOUT is still in the interest set
 /**
  * Chapter 06: the epoll echo server. One thread, any number of connections.

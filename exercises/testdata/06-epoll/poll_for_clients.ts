@@ -1,4 +1,4 @@
-// Fixture, a wrong solution of exercise 06: it sleeps in epoll_wait only while no client is connected, and serves connected clients with poll(2).
+// A wrong solution of exercise 06, which the grader must fail: it sleeps in epoll_wait only while no client is connected, and serves connected clients with poll(2).
 // expect: asleep in poll on a client
 /**
  * Chapter 06: the epoll echo server. One thread, any number of connections.

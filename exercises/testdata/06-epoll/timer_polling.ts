@@ -1,4 +1,4 @@
-// Fixture, a wrong solution of exercise 06: epoll_wait never waits (timeout 0); the loop sleeps on a 5 ms timer in Deno's event loop instead.
+// A wrong solution of exercise 06, which the grader must fail: epoll_wait never waits (timeout 0); the loop sleeps on a 5 ms timer in Deno's event loop instead.
 // expect: not the runtime|sleeps in Deno|no thread of your server was asleep in epoll_wait
 /**
  * Chapter 06: the epoll echo server. One thread, any number of connections.
