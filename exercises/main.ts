@@ -67,11 +67,13 @@ async function learn(args: string[]): Promise<number> {
 }
 
 /** Every section `learn` prints, in order: each reads what is recorded and
- * runs no check. */
-const PROGRESS_SECTIONS: (() => Promise<void>)[] = [exerciseProgress];
+ * runs no check. A new kind of exercise adds its own here. */
+function progressSections(): (() => Promise<void>)[] {
+  return [exerciseProgress];
+}
 
 async function showProgress(): Promise<void> {
-  for (const section of PROGRESS_SECTIONS) await section();
+  for (const section of progressSections()) await section();
 }
 
 /** The exercises: the list, the count done, and what to do next. */

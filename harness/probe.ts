@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { descendants, type RunningServer } from "./process.ts";
+import { type Chapter, serverTasks } from "./chapters.ts";
+import { descendants, type RunningServer, startServer } from "./process.ts";
 import {
   dial,
   dialMany,
@@ -398,6 +399,16 @@ export type Launch = (args?: string[]) => Promise<RunningServer>;
 export interface Model {
   promise: string;
   check(launch: Launch, variant: string): Promise<void>;
+}
+
+/** The chapter's model test: its `model` checked on each of its server
+ * tasks (each a test of its own), as the exercise grader checks a reader's
+ * server. */
+export function testModel(chapter: Chapter, model: Model): void {
+  for (const task of serverTasks(chapter)) {
+    Deno.test(`${chapter.name} ${task}: the model: ${model.promise}`, () =>
+      model.check((args = []) => startServer(chapter, task, args), task));
+  }
 }
 
 /** A thread whose current call waits on some of the server's sockets. */
