@@ -250,34 +250,44 @@ export async function floodThenIdle(
   { floods = 2, idle = 3 } = {},
 ): Promise<Deno.TcpConn[]> {
   const conns = await dialMany(server.port, floods + idle);
+  const watch = watchForStall(server);
   try {
-    await withTimeout(
-      Promise.all(
-        conns.slice(0, floods).map(async (conn, i) => {
-          const flood = randomBytes(8 * 1024 * 1024, i + 7);
-          const [echoed] = await Promise.all([
-            sleep(500).then(() => readExactly(conn, flood.byteLength)),
-            writeAll(conn, flood, 256 * 1024),
-          ]);
-          if (!equalBytes(echoed, flood)) throw new Error("differs");
-        }),
+    await raceStall(
+      watch.stalled,
+      withTimeout(
+        Promise.all(
+          conns.slice(0, floods).map(async (conn, i) => {
+            const flood = randomBytes(8 * 1024 * 1024, i + 7);
+            const [echoed] = await Promise.all([
+              sleep(500).then(() => readExactly(conn, flood.byteLength)),
+              writeAll(conn, flood, 256 * 1024),
+            ]);
+            if (!equalBytes(echoed, flood)) throw new Error("differs");
+          }),
+        ),
+        20_000,
+        "the floods",
       ),
-      20_000,
-      "the floods",
     );
     const hello = new TextEncoder().encode("hi");
     for (const conn of conns.slice(floods)) {
       await writeAll(conn, hello);
-      await withTimeout(readExactly(conn, 2), 5_000, "hello");
+      await raceStall(
+        watch.stalled,
+        withTimeout(readExactly(conn, 2), 5_000, "hello"),
+      );
     }
-  } catch {
+  } catch (error) {
     conns.forEach((conn) => conn.close());
+    const stall = error instanceof Stalled ? `${error.message}. ` : "";
     throw new Error(
-      `${floods} clients each sent 8 MiB without reading for 0.5 s, then read ` +
-        `everything: the echo did not come back whole within 20 s. When a ` +
-        `send takes only part of the bytes, keep the rest and send it once ` +
-        `the socket is writable again`,
+      `${floods} client(s) each sent 8 MiB without reading for 0.5 s, then ` +
+        `read everything, and ${idle} more said hello: not every echo came ` +
+        `back whole. ${stall}When a send takes only part of the bytes, keep ` +
+        `the rest and send it once the socket is writable again`,
     );
+  } finally {
+    watch.stop();
   }
   return conns;
 }
@@ -590,8 +600,9 @@ export function catches(pid: number, signal: number): boolean {
 }
 
 /** What a stuck server looks like from outside, right now: a socket it
- * holds has bytes queued that it has not read, or the client has closed its
- * side (CLOSE_WAIT) and the server has not; null when neither. Pair it with
+ * holds has bytes queued that it has not read while it has nothing on its
+ * way out, the client has closed its side (CLOSE_WAIT) and the server has
+ * not, or a listener's queue holds connections; null when none of these. Pair it with
  * "and it used no CPU meanwhile" to tell stuck from slow. */
 export function unreadSocket(server: RunningServer): string | null {
   for (const pid of processes(server)) {
@@ -600,8 +611,17 @@ export function unreadSocket(server: RunningServer): string | null {
     for (const line of table.split("\n").slice(1)) {
       const f = line.trim().split(/\s+/);
       if (!held.has(f[9])) continue;
-      const rx = parseInt(f[4]?.split(":")[1] ?? "0", 16);
-      if (f[3] === "0A") continue; // the listener's queue is the backlog
+      const [tx, rx] = (f[4] ?? "0:0").split(":").map((q) => parseInt(q, 16));
+      if (f[3] === "0A") { // a listener's queue is its accept backlog
+        if (rx > 0) {
+          return `${rx} connection(s) wait in a listening socket's queue, ` +
+            `and nothing accepts them`;
+        }
+        continue;
+      }
+      // Bytes still going out: the server waits for the client to read,
+      // as it should (backpressure).
+      if (tx > 0) continue;
       if (rx > 0) return `${rx} bytes from a client sit unread in its socket`;
       if (f[3] === "08") {
         return `a client closed its side, and your server has not closed ` +
@@ -610,6 +630,18 @@ export function unreadSocket(server: RunningServer): string | null {
     }
   }
   return null;
+}
+
+/** What `raceStall` throws when the server is seen stuck. */
+class Stalled extends Error {}
+
+/** `work`, unless `stalled` resolves first: then a `Stalled` error saying
+ * what was seen. */
+function raceStall<T>(stalled: Promise<string>, work: Promise<T>): Promise<T> {
+  return Promise.race([
+    work,
+    stalled.then((stall) => Promise.reject(new Stalled(stall))),
+  ]);
 }
 
 /** Resolves with a message once the server has looked stuck (see

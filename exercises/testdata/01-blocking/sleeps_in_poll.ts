@@ -1,5 +1,5 @@
 // A wrong solution of exercise 01, which the grader must fail: it waits for the next client in poll(2) on the listener before accept: a readiness wait, not a blocking accept.
-// expect: waits on a socket in poll
+// expect: main thread was in poll
 /**
  * Chapter 01: the blocking echo server. One thread, blocking system calls,
  * one client at a time: `accept` sleeps until a client arrives, `recv` sleeps
