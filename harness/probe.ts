@@ -309,6 +309,26 @@ export async function busyOver(
   return busy;
 }
 
+/** How many times the server's threads, all of them, have gone to sleep
+ * so far (voluntary context switches, /proc/PID/task/TID/status): an idle
+ * server that sleeps until a socket is ready adds next to none a second. */
+function wakeups(server: RunningServer): number {
+  let count = 0;
+  for (const pid of processes(server)) {
+    let tasks: Deno.DirEntry[] = [];
+    try {
+      tasks = [...Deno.readDirSync(`/proc/${pid}/task`)];
+    } catch { /* ended */ }
+    for (const { name } of tasks) {
+      const status = readProc(`/proc/${pid}/task/${name}/status`) ?? "";
+      count += Number(
+        status.match(/^voluntary_ctxt_switches:\s+(\d+)/m)?.[1] ?? 0,
+      );
+    }
+  }
+  return count;
+}
+
 /** Each thread's runnable seconds so far, by thread id. */
 function runnableSeconds(server: RunningServer): Map<number, number> {
   const seconds = new Map<number, number>();
@@ -531,7 +551,20 @@ export async function expectQuietAfterLoad(
 ): Promise<Deno.TcpConn[]> {
   const conns = await floodThenIdle(server, load);
   await sleep(300);
+  const wakes = wakeups(server);
   const cpu = await busyOver(server, 1_000);
+  const woke = wakeups(server) - wakes;
+  if (cpu <= 0.15 && woke > 20) {
+    conns.forEach((conn) => conn.close());
+    throw new Error(
+      `after ${
+        load.floods ?? 2
+      } client(s) stopped reading and then read everything, with ` +
+        `${conns.length} clients connected and idle, your server's threads ` +
+        `woke ${woke} times in 1 s: something wakes it with nothing to do (a ` +
+        `wait with a timeout, a timer). Sleep until a socket is ready`,
+    );
+  }
   if (cpu > 0.15) {
     conns.forEach((conn) => conn.close());
     throw new Error(

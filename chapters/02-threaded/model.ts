@@ -14,7 +14,12 @@ import {
   servesTogether,
   settledWaiters,
 } from "@echo-lab/harness/probe";
-import { ACCEPTS } from "@echo-lab/lesson/facts";
+import { facts } from "./chapter.ts";
+
+/** Where the main thread sleeps (accept), and each Worker (recv). */
+const ON_MAIN = facts.trace.sleeps!.find((sleep) => sleep.on === "main")!.calls;
+const ON_WORKER =
+  facts.trace.sleeps!.find((sleep) => sleep.on === "thread")!.calls;
 
 export const model: Model = {
   promise:
@@ -35,9 +40,9 @@ export const model: Model = {
       for (const w of waiters) {
         const main = w.thread.tid === server.pid;
         const ok = main
-          ? ACCEPTS.includes(w.thread.call)
+          ? ON_MAIN.includes(w.thread.call)
           : w.thread.comm.startsWith("worker-") && w.via === "direct" &&
-            w.thread.call === "recvfrom";
+            ON_WORKER.includes(w.thread.call);
         if (!ok) {
           throw new Error(
             `${describe(w.thread, server)} waits on a socket in ` +
