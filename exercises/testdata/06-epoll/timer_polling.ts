@@ -1,5 +1,5 @@
 // A wrong solution of exercise 06, which the grader must fail: epoll_wait never waits (timeout 0); the loop sleeps on a 5 ms timer in Deno's event loop instead.
-// expect: not the runtime|sleeps in Deno|no thread of your server was asleep in epoll_wait
+// expect: woke \d+ times in 1 s: something wakes it with nothing to do
 /**
  * Chapter 06: the epoll echo server. One thread, any number of connections.
  * The kernel keeps the list of sockets we care about (the interest list) and,
