@@ -232,9 +232,11 @@ function teach(server: RunningServer, error: Error, ms: number): string {
   return error.message + (stderr ? `\nyour server's stderr:\n${stderr}` : "");
 }
 
-/** `text` without the stack trace lines of an uncaught error (`    at ...`):
- * the first line says what went wrong, in the reader's own code. */
+/** `text` without stack traces: an uncaught error's `    at ...` lines, and
+ * the runtime's own `Stack backtrace:` with its numbered frames. The first
+ * line says what went wrong, in the reader's own code. */
 function withoutStack(text: string): string {
-  return text.split("\n").filter((line) => !/^\s+at /.test(line)).join("\n")
-    .trim();
+  return text.split("\n")
+    .filter((line) => !/^\s+at |^Stack backtrace:$|^\s+\d+: /.test(line))
+    .join("\n").trim();
 }
