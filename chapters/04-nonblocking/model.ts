@@ -7,7 +7,9 @@
  */
 import { O_NONBLOCK } from "@echo-lab/shared/constants";
 import { usageOver } from "@echo-lab/harness/process";
+import { sleep } from "@echo-lab/harness/net";
 import {
+  callsDuring,
   describe,
   fdFlags,
   floodThenIdle,
@@ -18,6 +20,7 @@ import {
   threads,
   waiters,
 } from "@echo-lab/harness/probe";
+import { facts } from "./chapter.ts";
 
 export const model: Model = {
   promise:
@@ -43,6 +46,17 @@ export const model: Model = {
             `${(wall - runnable).toFixed(2)} s of ${wall.toFixed(2)} s: ` +
             `chapter 04's loop never sleeps; it asks every socket again and ` +
             `again, and takes EAGAIN for "not now"`,
+        );
+      }
+      // Where strace can attach: the loop asks each socket itself, never
+      // the kernel which are ready.
+      const calls = await callsDuring(server, () => sleep(500));
+      const asked = facts.trace.neverSleeps!.filter((call) => calls?.get(call));
+      if (asked.length) {
+        throw new Error(
+          `your loop calls ${asked.join(", ")}: that asks the kernel which ` +
+            `sockets are ready, chapter 05's idea. Chapter 04 asks every ` +
+            `socket itself (accept, recv) and takes EAGAIN for "not now"`,
         );
       }
       const helper = threads(server).find((t) =>
