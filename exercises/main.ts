@@ -42,18 +42,24 @@ try {
   Deno.exit(1);
 }
 
-/** The progress list, then the first exercise not done. */
+/** The progress list, then the first exercise not done. With `--watch`,
+ * each save of a my_server.ts checks it (as `deno task exercise NN` would)
+ * and shows the list again. */
 async function learn(args: string[]): Promise<number> {
   await showProgress();
   if (!args.includes("--watch")) return 0;
   console.log("\nwatching for saves (Ctrl-C to stop)...");
   let timer: ReturnType<typeof setTimeout> | undefined;
   for await (const event of Deno.watchFs(`${ROOT}/chapters`)) {
-    if (!event.paths.some((path) => path.endsWith("my_server.ts"))) continue;
+    const saved = discoverExercises().find((target) =>
+      event.paths.includes(target.file)
+    );
+    if (!saved) continue;
     clearTimeout(timer);
     timer = setTimeout(() => {
       console.clear();
-      showProgress()
+      checkAndRecord(saved, saved.file)
+        .then(showProgress)
         .catch((error) => console.error(`error: ${error.message}`))
         .then(() => console.log("\nwatching for saves (Ctrl-C to stop)..."));
     }, 200);
@@ -61,17 +67,27 @@ async function learn(args: string[]): Promise<number> {
   return 0;
 }
 
+/** Every section `learn` prints, in order: each reads what is recorded and
+ * runs no check. A new kind of exercise adds its own here. */
+function progressSections(): (() => Promise<void>)[] {
+  return [exerciseProgress, async () => console.log(await fixitProgress())];
+}
+
 async function showProgress(): Promise<void> {
-  // The checks load the FFI bindings: only `learn` and `exercise` need them.
+  for (const section of progressSections()) await section();
+}
+
+/** The exercises: the list, the count done, and what to do next. */
+async function exerciseProgress(): Promise<void> {
   const { progressLine, statusOf } = await import("./progress.ts");
   const all = discoverExercises();
-  // Every started exercise is checked (one that passed before, unchanged,
-  // is taken as done); the current one is the first in progress, or else
-  // the first not started.
+  // The current exercise is the first in progress, or else the first not
+  // started.
   const statuses: {
     exercise: Exercise;
     status: Status;
-    results?: CheckResult[];
+    failed?: CheckResult;
+    checked: boolean;
   }[] = [];
   for (const exercise of all) {
     statuses.push({ exercise, ...await statusOf(exercise) });
@@ -81,22 +97,22 @@ async function showProgress(): Promise<void> {
   const done = statuses.filter((entry) => entry.status === "done").length;
   console.log(progressLine(statuses));
   console.log(`exercises: ${done}/${all.length} done`);
-  console.log(await fixitProgress());
   if (!current) {
     console.log("\nEvery exercise passes. Well done!");
     return;
   }
-  const { exercise, results } = current;
+  const { exercise, failed, status, checked } = current;
   const { task } = yourTurn(exercise);
   console.log(`
 Next: exercise ${exercise.number} (${exercise.chapter.name})
   edit:  ${relative(ROOT, exercise.file)}
   task:  ${wrap(task, "         ")}`);
-  const failed = results?.find((result) => !result.ok);
   if (failed) {
     console.log(
       `  first failing check: ${failed.name}\n    ${indent(failed.message!)}`,
     );
+  } else if (status === "in progress" && !checked) {
+    console.log("  not checked since your last edit.");
   } else {
     console.log(
       '  not started: write your code, then delete the "// I AM NOT DONE" line\n' +
@@ -108,12 +124,14 @@ Next: exercise ${exercise.number} (${exercise.chapter.name})
   );
 }
 
-/** Runs the checks on the reader's file, or with `--solution` on the
- * chapter's server.ts; exit 0 only when every check passes. */
-async function exercise(args: string[]): Promise<number> {
+/** Checks `file` for `target`, printing each result; the reader's own file
+ * has its outcome recorded for `learn`. */
+async function checkAndRecord(
+  target: Exercise,
+  file: string,
+): Promise<CheckResult[]> {
   const { checkFile } = await import("./checks.ts");
-  const target = exerciseNamed(needNumber(args));
-  const file = args.includes("--solution") ? target.solution : target.file;
+  const { record } = await import("./progress.ts");
   console.log(
     `exercise ${target.number} (${target.chapter.name}): checking ${
       relative(ROOT, file)
@@ -123,6 +141,16 @@ async function exercise(args: string[]): Promise<number> {
     console.log(`  ${result.ok ? "✓" : "✗"} ${result.name}`);
     if (!result.ok) console.log(`    ${indent(result.message!)}`);
   });
+  if (file === target.file && isStarted(target)) await record(target, results);
+  return results;
+}
+
+/** Runs the checks on the reader's file, or with `--solution` on the
+ * chapter's server.ts; exit 0 only when every check passes. */
+async function exercise(args: string[]): Promise<number> {
+  const target = exerciseNamed(needNumber(args));
+  const file = args.includes("--solution") ? target.solution : target.file;
+  const results = await checkAndRecord(target, file);
   const ok = results.every((result) => result.ok);
   const started = file === target.solution || isStarted(target);
   if (!ok) {

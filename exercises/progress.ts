@@ -1,37 +1,55 @@
 /**
  * Where the reader stands: each exercise not started, in progress or done.
- * "Done" means the file as it is now passed every check; the fingerprint of
- * a file that passed is remembered (in the git-ignored `.progress.json`
- * beside this module) so that `learn` does not re-run a finished exercise.
+ * `deno task exercise NN` records its outcome, keyed by the SHA-256 of the
+ * file it checked, in the git-ignored `.progress.json` beside this module;
+ * `deno task learn` only reads that record, so it runs no checks. An edit to
+ * my_server.ts changes its hash, and with it the record no longer applies.
  *
  * @module
  */
 import { join } from "node:path";
-import { checkFile, type CheckResult } from "./checks.ts";
+import type { CheckResult } from "./checks.ts";
 import { type Exercise, isStarted } from "./exercise.ts";
 
 export type Status = "not started" | "in progress" | "done";
 
-const CACHE = join(import.meta.dirname!, ".progress.json");
+/** What the last `deno task exercise NN` found, for the file as it was. */
+interface Outcome {
+  sha256: string;
+  ok: boolean;
+  /** The first check that failed, when one did. */
+  failed?: CheckResult;
+}
 
-/** The exercise's status; runs its checks unless the file is unchanged
- * since it last passed. `results` are the checks' outcomes when they ran. */
+const RECORD = join(import.meta.dirname!, ".progress.json");
+
+/** The exercise's status from the record, without running a check; the
+ * first failed check of the last run, when it was on this very file. */
 export async function statusOf(
   exercise: Exercise,
-  options: { trustCache?: boolean } = {},
-): Promise<{ status: Status; results?: CheckResult[] }> {
-  if (!isStarted(exercise)) return { status: "not started" };
-  const print = await fingerprint(exercise.file);
-  const passed = readCache();
-  if (options.trustCache !== false && passed[exercise.number] === print) {
-    return { status: "done" };
+): Promise<{ status: Status; failed?: CheckResult; checked: boolean }> {
+  if (!isStarted(exercise)) return { status: "not started", checked: false };
+  const outcome = readRecord()[exercise.number];
+  if (outcome?.sha256 !== await sha256(exercise.file)) {
+    return { status: "in progress", checked: false };
   }
-  const results = await checkFile(exercise, exercise.file);
-  const ok = results.every((result) => result.ok);
-  if (ok) passed[exercise.number] = print;
-  else delete passed[exercise.number];
-  writeCache(passed);
-  return { status: ok ? "done" : "in progress", results };
+  return outcome.ok
+    ? { status: "done", checked: true }
+    : { status: "in progress", failed: outcome.failed, checked: true };
+}
+
+/** Records the outcome of checking the reader's file. */
+export async function record(
+  exercise: Exercise,
+  results: CheckResult[],
+): Promise<void> {
+  const all = readRecord();
+  all[exercise.number] = {
+    sha256: await sha256(exercise.file),
+    ok: results.every((result) => result.ok),
+    failed: results.find((result) => !result.ok),
+  };
+  Deno.writeTextFileSync(RECORD, JSON.stringify(all, null, 2) + "\n");
 }
 
 /** The progress list, `01 blocking ✓ · 02 threaded … in progress · ...`,
@@ -56,25 +74,18 @@ export function progressLine(
   return lines.join("\n");
 }
 
-async function fingerprint(path: string): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    "SHA-256",
-    Deno.readFileSync(path),
-  );
+async function sha256(path: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", Deno.readFileSync(path));
   return Array.from(
     new Uint8Array(digest),
     (b) => b.toString(16).padStart(2, "0"),
   ).join("");
 }
 
-function readCache(): Record<string, string> {
+function readRecord(): Record<string, Outcome> {
   try {
-    return JSON.parse(Deno.readTextFileSync(CACHE));
+    return JSON.parse(Deno.readTextFileSync(RECORD));
   } catch {
     return {};
   }
-}
-
-function writeCache(passed: Record<string, string>): void {
-  Deno.writeTextFileSync(CACHE, JSON.stringify(passed, null, 2) + "\n");
 }

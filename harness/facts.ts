@@ -1,71 +1,12 @@
 /**
- * What a chapter states about itself, beside its README in
- * `chapters/NN-name/chapter.ts`: the family of I/O model it belongs to, the
- * promise its trace must keep about where its threads sleep, and the
- * sequence its diagram draws. The tracer, the site and the bench read these
- * from the chapter's folder, so a new chapter needs no edit elsewhere.
+ * Loading a chapter's `chapter.ts` (its types: `@echo-lab/lesson/facts`).
  *
  * @module
  */
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { ChapterFacts } from "@echo-lab/lesson/facts";
 import type { Chapter } from "./chapters.ts";
-import type { Sequence } from "./sequence.ts";
-
-/** The five models of the classic comparison (Stevens, UNIX Network
- * Programming, figure 6.6), in its order. */
-export const FAMILIES = [
-  "blocking",
-  "non-blocking",
-  "I/O multiplexing",
-  "signal-driven",
-  "asynchronous",
-] as const;
-export type Family = typeof FAMILIES[number];
-
-/** Where a lane of a trace belongs: the server's main thread, another thread
- * of the server process, or another process. */
-export type LaneKind = "main" | "thread" | "process";
-
-/** What a chapter's server promises about the system calls it sleeps in,
- * checked against a real trace by `trace/trace_test.ts`. */
-export interface TracePromise {
-  /** The promise, in one sentence, for the test name and the site. */
-  claim: string;
-  /** Each entry: one of `calls` slept on at least `atLeast` lanes of `on`. */
-  sleeps?: { calls: string[]; on: LaneKind; atLeast?: number }[];
-  /** None of these calls ever slept, on any lane. */
-  neverSleeps?: string[];
-  /** Each of these calls was made at least this often. */
-  atLeastCalls?: Record<string, number>;
-  /** These signals reached the server. */
-  signals?: string[];
-}
-
-/** A chapter's facts: what its `chapter.ts` exports as `facts`. */
-export interface ChapterFacts {
-  family: Family;
-  trace: TracePromise;
-  sequence: Sequence;
-  /** The listing that holds the model's core loop, as `FILE:REGION`
-   * (relative to the chapter's folder, e.g. `server.ts:loop`): the README
-   * shows it early, as the lesson before the depth. */
-  loop: string;
-}
-
-/** Taking a finished connection off the listener's queue. */
-export const ACCEPTS = ["accept", "accept4"];
-
-/** Sleeping until any of many descriptors is ready. */
-export const READINESS_WAITS = [
-  "poll",
-  "ppoll",
-  "select",
-  "pselect6",
-  "epoll_wait",
-  "epoll_pwait",
-  "epoll_pwait2",
-];
 
 /** The facts in `chapter`'s `chapter.ts`; throws, naming the file, when it
  * is missing or exports no `facts`. */

@@ -1,6 +1,6 @@
 /**
  * SVG figures drawn at build time from the chapters' sequences (each
- * chapter's `chapter.ts`, typed by `@echo-lab/harness/sequence`): one sequence
+ * chapter's `chapter.ts`, typed by `@echo-lab/lesson/sequence`): one sequence
  * diagram per model (application and kernel lanes, the two phases of a read)
  * and the classic five-model comparison. Colours come from CSS classes, so
  * the figures follow the page into dark mode.
@@ -13,8 +13,8 @@ import type {
   Moment,
   Phase,
   Sequence,
-} from "@echo-lab/harness/sequence";
-import { type ChapterFacts, FAMILIES } from "@echo-lab/harness/facts";
+} from "@echo-lab/lesson/sequence";
+import { type ChapterFacts, FAMILIES } from "@echo-lab/lesson/facts";
 
 /** One column of the five-model figure: a family, the chapters that build
  * it, and the first one's sequence. */

@@ -6,7 +6,7 @@
  */
 import { type Call, firstFd } from "./strace.ts";
 import type { Recording } from "./record.ts";
-import { READINESS_WAITS } from "@echo-lab/harness/facts";
+import { READINESS_WAITS } from "@echo-lab/lesson/facts";
 import { TRANSFERS } from "./calls.ts";
 
 /** A call counts as a sleep when the thread spent this long inside it. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ACCEPTS, READINESS_WAITS } from "@echo-lab/harness/facts";
+import { ACCEPTS, READINESS_WAITS } from "@echo-lab/lesson/facts";
 
 /** Moving bytes between a socket and user space (glibc's recv and send are
  * recvfrom and sendto underneath). */

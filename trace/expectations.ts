@@ -1,10 +1,10 @@
 /**
  * Checks a chapter's trace promise (its `chapter.ts`: see
- * `@echo-lab/harness/facts`) against a trace's summary.
+ * `@echo-lab/lesson/facts`) against a trace's summary.
  *
  * @module
  */
-import type { LaneKind, TracePromise } from "@echo-lab/harness/facts";
+import type { LaneKind, TracePromise } from "@echo-lab/lesson/facts";
 import type { SleepSummary } from "./analyze.ts";
 
 /** The ways `summary` breaks `expectation`; empty when it keeps it. */

@@ -1,6 +1,6 @@
 /**
  * What this chapter states about itself, for the tracer and the site: see
- * `@echo-lab/harness/facts`.
+ * `@echo-lab/lesson/facts`.
  *
  * @module
  */
@@ -8,8 +8,8 @@ import {
   ACCEPTS,
   type ChapterFacts,
   READINESS_WAITS,
-} from "@echo-lab/harness/facts";
-import { blockingRead } from "@echo-lab/harness/sequence";
+} from "@echo-lab/lesson/facts";
+import { blockingRead } from "@echo-lab/lesson/sequence";
 
 export const facts: ChapterFacts = {
   loop: "server.ts:accept",

@@ -19,8 +19,14 @@ import {
   withTimeout,
   writeAll,
 } from "@echo-lab/harness/net";
+import { testModel } from "@echo-lab/harness/probe";
+import { model } from "./model.ts";
 
 const chapter = chapterNamed("03-process");
+
+// The chapter's promise, as model.ts states it (the exercise grader runs it
+// too), on every server task.
+testModel(chapter, model);
 
 for (const task of ["server", "server:per-connection"]) {
   Deno.test(`03-process ${task}: each client is served by its own worker process`, async () => {

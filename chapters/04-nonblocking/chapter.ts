@@ -1,11 +1,11 @@
 /**
  * What this chapter states about itself, for the tracer and the site: see
- * `@echo-lab/harness/facts`.
+ * `@echo-lab/lesson/facts`.
  *
  * @module
  */
-import { type ChapterFacts, READINESS_WAITS } from "@echo-lab/harness/facts";
-import { copyAndReturn } from "@echo-lab/harness/sequence";
+import { type ChapterFacts, READINESS_WAITS } from "@echo-lab/lesson/facts";
+import { copyAndReturn } from "@echo-lab/lesson/sequence";
 
 export const facts: ChapterFacts = {
   loop: "server.ts:loop",

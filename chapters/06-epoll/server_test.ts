@@ -19,8 +19,14 @@ import {
   writeAll,
 } from "@echo-lab/harness/net";
 import { raiseNoFileLimit } from "@echo-lab/shared/rlimit";
+import { testModel } from "@echo-lab/harness/probe";
+import { model } from "./model.ts";
 
 const chapter = chapterNamed("06-epoll");
+
+// The chapter's promise, as model.ts states it (the exercise grader runs it
+// too), on every server task.
+testModel(chapter, model);
 const CONNECTIONS = 5_000;
 const TASKS = ["server", "server:edge"];
 

@@ -1,11 +1,11 @@
 /**
  * What this chapter states about itself, for the tracer and the site: see
- * `@echo-lab/harness/facts`.
+ * `@echo-lab/lesson/facts`.
  *
  * @module
  */
-import { ACCEPTS, type ChapterFacts } from "@echo-lab/harness/facts";
-import { copyAndReturn } from "@echo-lab/harness/sequence";
+import { ACCEPTS, type ChapterFacts } from "@echo-lab/lesson/facts";
+import { copyAndReturn } from "@echo-lab/lesson/sequence";
 
 export const facts: ChapterFacts = {
   loop: "server.ts:accept",

@@ -17,8 +17,14 @@ import {
   writeAll,
 } from "@echo-lab/harness/net";
 import { O_ASYNC, O_NONBLOCK } from "@echo-lab/shared/constants";
+import { testModel } from "@echo-lab/harness/probe";
+import { model } from "./model.ts";
 
 const chapter = chapterNamed("08-signal-driven");
+
+// The chapter's promise, as model.ts states it (the exercise grader runs it
+// too), on every server task.
+testModel(chapter, model);
 const SIGIO = 29;
 
 Deno.test("08 server: serves 50 concurrent clients and sleeps between signals", async (t) => {

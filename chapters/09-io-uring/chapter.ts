@@ -1,10 +1,10 @@
 /**
  * What this chapter states about itself, for the tracer and the site: see
- * `@echo-lab/harness/facts`.
+ * `@echo-lab/lesson/facts`.
  *
  * @module
  */
-import { ACCEPTS, type ChapterFacts } from "@echo-lab/harness/facts";
+import { ACCEPTS, type ChapterFacts } from "@echo-lab/lesson/facts";
 
 export const facts: ChapterFacts = {
   loop: "server.ts:loop",

@@ -84,12 +84,16 @@ listeners.forEach(({ fd }) => stop.guard(fd));
 // The descriptor table belongs to the process, so a listener opened here is
 // the same socket in every thread: what makes it "loop i's listener" is that
 // only loop i's epoll watches it and only loop i accepts from it.
-const loops = Array.from({ length: flags.loops }, (_, id) =>
-  startLoop({
+const loops: Loop[] = [];
+// #region exercise-loops
+for (let id = 0; id < flags.loops; id++) {
+  loops.push(startLoop({
     id,
     listener: listeners[flags.shared ? 0 : id].fd,
     exclusive: flags.shared && !flags["no-exclusive"],
   }));
+}
+// #endregion
 await Promise.all(loops.map((loop) => loop.ready));
 announceListening(listeners[0].address);
 // This thread has nothing left to do but wait for the loops to end; it
@@ -121,11 +125,13 @@ function listen(at: typeof address, reusePort = false): Listener {
 function reusePortGroup(): Listener[] {
   if (address.port !== 0) refuseIfTaken(address);
   const first = listen(address, true);
-  const rest = Array.from(
-    { length: flags.loops - 1 },
-    () => listen(first.address, true),
-  );
-  return [first, ...rest];
+  const group = [first];
+  // #region exercise-listeners
+  // The rest join the first on the port it got (the kernel's pick, for
+  // --port 0): same address, same option, one group.
+  while (group.length < flags.loops) group.push(listen(first.address, true));
+  // #endregion
+  return group;
 }
 
 /** Exits, naming the port, if anything listens on `at`. SO_REUSEPORT
@@ -149,12 +155,18 @@ function refuseIfTaken(at: typeof address): void {
   }
 }
 
+/** A loop running on its Worker: see `startLoop`. */
+interface Loop {
+  ready: Promise<void>;
+  exited: Promise<LoopReport>;
+}
+
 /** Starts loop `job.id` on a Worker. `ready` settles once its listener is in
  * its epoll (with `--stats`, we print its thread id then); `exited` with its
  * counters, once it has closed everything and
  * is about to end its thread by itself. (Never terminate() a Worker: one
  * inside epoll_wait would not return to be terminated.) */
-function startLoop(job: LoopJob) {
+function startLoop(job: LoopJob): Loop {
   const worker = new Worker(new URL("./loop.ts", import.meta.url), {
     type: "module",
   });
