@@ -31,6 +31,7 @@ import {
   IoUring,
   timespec,
 } from "./io_uring.ts";
+import { announceForm, ECHO_OPCODES, probe } from "./probe.ts";
 import { exitUnsupported } from "@echo-lab/shared/platform";
 import { listenOrExit } from "@echo-lab/shared/listen";
 import { close } from "@echo-lab/shared/socket";
@@ -222,6 +223,9 @@ function setUp() {
       })`,
     );
   }
+  // Probe, do not assume: the requests we make, against the kernel's list.
+  const missing = probe(ring).missing(ECHO_OPCODES);
+  if (missing.length) exitUnsupported(`io_uring with ${missing.join(", ")}`);
   // One descriptor per client: take everything the hard limit allows.
   const listener = listenOrExit(address, { raiseFdLimit: true });
   // SIGINT/SIGTERM: the watchdog thread shuts the listener down, which ends our
@@ -229,6 +233,7 @@ function setUp() {
   const stop = watchStopSignals();
   stop.guard(listener.fd);
   announceListening(listener.address);
+  announceForm(["classic (one request per accept, recv, send)"], []);
   // #endregion
   return { ring, listener, stop };
 }
