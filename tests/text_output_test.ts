@@ -9,7 +9,9 @@
  * - the lab's default address, `127.0.0.1:7007`, which every server prints;
  * - in the committed file the block names with `from=PATH` (relative to the
  *   Markdown file), the measurement that printed it: ```` ```text output
- *   from=measurements/x.txt ````.
+ *   from=measurements/x.txt ````. Its comment lines (`# ...`: when, where,
+ *   under what load) and `(exit N)` trailers do not count: the figure must be
+ *   one the run printed. tests/record_block.ts records such a run.
  *
  * Where a figure varies from run to run and no committed run is shown, the
  * block writes `…` (any text, for the copy-paste suite) in its place, and the
@@ -30,6 +32,13 @@ export function numbersIn(text: string): string[] {
   return (text.match(/\d[\d,.]*/g) ?? []).map((n) =>
     n.replace(/[.,]+$/, "").replaceAll(",", "")
   );
+}
+
+/** `measured` without its comment lines and `(exit N)` trailers. */
+export function printedLines(measured: string): string {
+  return measured.split("\n").filter((line) =>
+    !line.startsWith("#") && !/^\(exit \d+\)$/.test(line.trim())
+  ).join("\n");
 }
 
 for (const source of markdownFiles()) {
@@ -57,7 +66,7 @@ for (const source of markdownFiles()) {
             join(ROOT, path)
           })`,
         );
-        for (const n of numbersIn(measured)) known.add(n);
+        for (const n of numbersIn(printedLines(measured))) known.add(n);
       }
       const unknown = numbersIn(fence.body).filter((n) => !known.has(n));
       assert.deepEqual(
@@ -74,6 +83,13 @@ for (const source of markdownFiles()) {
     }
   });
 }
+
+Deno.test("text output figures: a run's header and exit line are not what it printed", () => {
+  assert.equal(
+    printedLines("# 2026-12-06, load average 0.5\n1 ticks\n(exit 0)\n"),
+    "1 ticks\n",
+  );
+});
 
 Deno.test("text output figures: numbersIn reads numbers as written", () => {
   assert.deepEqual(numbersIn("real\t0m0.353s, 97,616 calls; 1.5."), [
