@@ -618,7 +618,8 @@ const SYS_io_uring_register = 427n;
 
 /** io_uring_setup flags (`params.flags`). */
 export const IORING_SETUP_CQSIZE = 1 << 3; // 5.5: cq_entries is ours
-/** Only one thread ever submits: the kernel may skip the locking (6.0). */
+/** Only one thread ever submits, a promise the kernel enforces (-EEXIST) and
+ * uses for internal optimisations (6.0; io_uring_setup(2)). */
 export const IORING_SETUP_SINGLE_ISSUER = 1 << 12;
 /** Completion work waits until the submitter asks for completions in
  * io_uring_enter(GETEVENTS), instead of interrupting it whenever a packet
