@@ -54,7 +54,8 @@ for (const source of markdownFiles()) {
     for (const { fence, command } of blocks) {
       const known = new Set([
         ...DEFAULT_ADDRESS,
-        ...numbersIn(command?.body ?? ""),
+        // Character classes (`[0-9]`) are patterns, not figures.
+        ...numbersIn((command?.body ?? "").replace(/\[[^\]\s]*\]/g, "")),
       ]);
       const from = fence.attrs.from;
       if (typeof from === "string") {
