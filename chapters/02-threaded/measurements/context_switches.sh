@@ -2,12 +2,14 @@
 # Context switches and CPU time per round trip, 02-threaded against 06-epoll,
 # under the bench's closed-loop load (64 B messages, the bench's load
 # generator, bench/loadgen/loadgen.c, built with gcc as bench/gcc.ts does).
-# Run from the repository root: sh chapters/02-threaded/measurements/context_switches.sh
+# Run from anywhere (it moves to the repository root itself), e.g. from the root:
+# sh chapters/02-threaded/measurements/context_switches.sh
 # Needs gcc and perf (Debian: linux-perf). Each of the 12 runs is bounded
 # (30 s); the results replace context_switches.txt beside this script only
 # when every run succeeded, so a failed run leaves the committed file whole.
 if [ "${1:-}" = --help ]; then sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0; fi
 set -eu
+cd "$(dirname "$0")/../../.."
 export DENO_NO_UPDATE_CHECK=1
 out=chapters/02-threaded/measurements/context_switches.txt
 work=$(mktemp -d)
