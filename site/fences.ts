@@ -3,7 +3,7 @@
  * their info string says.
  *
  * The info string is the language, then attributes: `key=value`,
- * `key="a value with spaces"`, or a bare `flag`. The lab uses three:
+ * `key="a value with spaces"`, or a bare `flag`. The lab uses these:
  *
  * - `include=FILE:REGION` on a listing: the block holds the region of a
  *   source file (relative to the Markdown file), kept fresh by
@@ -11,7 +11,9 @@
  * - `leave-running` on a `sh` block that starts a server the reader leaves
  *   running in its own terminal while trying the next blocks.
  * - `not-run="why"` on a `sh` block the copy-paste test cannot run, and
- *   `output` on the `text` block that shows what the `sh` block above prints.
+ *   `output` on the `text` block that shows what the `sh` block above prints,
+ *   with `from=FILE` naming the committed run its figures come from
+ *   (tests/text_output_test.ts checks them).
  *
  * @example
  * ```ts

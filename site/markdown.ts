@@ -269,13 +269,17 @@ export function renderMarkdown(markdown: string, ctx: RenderContext): Rendered {
 }
 
 /** What a reader should know about a shell block before pasting it: that
- * it keeps running, or that the copy-paste test leaves it out and why. */
+ * it keeps running, or that the copy-paste test leaves it out and why; and
+ * of an output block, which committed run it shows (`from=`). */
 function fenceNote(attrs: Record<string, string | true>): string {
   if (attrs["leave-running"]) {
     return "Leave this running in its own terminal; Ctrl-C stops it.";
   }
   if (typeof attrs["not-run"] === "string") {
     return `Not run by the tests: ${attrs["not-run"]}.`;
+  }
+  if (typeof attrs.from === "string" && attrs.output) {
+    return `What it printed in our run, ${attrs.from} (yours will differ where numbers vary).`;
   }
   if (attrs.output) return "What it prints (numbers vary).";
   return "";

@@ -369,7 +369,7 @@ ${facts.length ? markup`<dl class="glance">${facts}</dl>` : ""}
     join(files, " · ")
   }); its tasks: ${
     join(tasks, " ")
-  }. Every command on this page runs from that folder, so start from the repository root with:</p>
+  }. Every command on this page runs from that folder, and the lab's own tasks (<code>deno task exercise</code>, <code>hint</code>, <code>bench</code>) from the repository root as well, so start from the root with:</p>
 ${raw(codeBlock("sh", highlight(`cd ${chapter.dir}`, "sh")))}
 </div>`;
 }

@@ -8,7 +8,10 @@
  *   `timeout=SECONDS` (default 60). When it ends, nothing it started may
  *   still be running: a block stops what it starts.
  * - A `text output` block right after it is what it prints: every line must
- *   appear, in order, with numbers free (`97` matches `100`).
+ *   appear, in order, with numbers free (`97` matches `100`), `...` or `…`
+ *   any text. The figures it shows come from a committed run it names with
+ *   `from=FILE` (tests/text_output_test.ts checks them; tests/record_block.ts
+ *   records one).
  * - A `sh leave-running` block is a server the reader leaves running in a
  *   terminal of its own: it is started, the next blocks run once it prints
  *   `listening on` (or a URL), and it gets Ctrl-C (SIGINT to its process

@@ -10,7 +10,9 @@
  *
  * Level-triggered by default (epoll says "readable" for as long as there is
  * something to read); `--edge` switches to edge-triggered (epoll says
- * "readable" once per arrival, so we must read until EAGAIN).
+ * "readable" once per arrival, so each report must be drained: the rule is
+ * at the end of `echo`, and the README's "Level-triggered and
+ * edge-triggered" measures it).
  *
  * Run: deno task server [--host H] [--port P]
  *      deno task server:edge
@@ -166,7 +168,8 @@ function setUp() {
     flags: {
       edge: {
         type: "boolean",
-        description: "edge-triggered epoll (read and accept until EAGAIN)",
+        description:
+          "edge-triggered epoll (drain every report: read to a short recv, accept to EAGAIN)",
       },
     },
   });

@@ -95,7 +95,7 @@ for (const task of TASKS) {
   });
 
   Deno.test(`06-epoll ${task}: one write bigger than the read buffer, then silence, comes back whole`, async () => {
-    // Edge-triggered, this is the test of "read until EAGAIN": the bytes
+    // Edge-triggered, this is the test of the drain loop: the bytes
     // arrive in a few bursts, each reported once; a loop that read once per
     // report would leave the tail unread, with nothing left to report it.
     await using server = await startServer(chapter, task);

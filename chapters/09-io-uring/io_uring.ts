@@ -719,7 +719,8 @@ export const IORING_SQ_NEED_WAKEUP = 1 << 0;
 /** io_uring_enter flags for SQPOLL: wake the SQ thread; wait for SQ room. */
 export const IORING_ENTER_SQ_WAKEUP = 1 << 1;
 export const IORING_ENTER_SQ_WAIT = 1 << 2;
-/** Only one thread ever submits: the kernel may skip the locking (6.0). */
+/** Only one thread ever submits, a promise the kernel enforces (-EEXIST) and
+ * uses for internal optimisations (6.0; io_uring_setup(2)). */
 export const IORING_SETUP_SINGLE_ISSUER = 1 << 12;
 /** Completion work waits until the submitter asks for completions in
  * io_uring_enter(GETEVENTS), instead of interrupting it whenever a packet

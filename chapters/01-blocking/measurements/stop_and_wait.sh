@@ -3,6 +3,7 @@
 # client, each against its own chapter's server on port 7101: three runs each.
 # Run with bash from chapters/01-blocking; results in
 # measurements/stop_and_wait.txt.
+if [ "${1:-}" = --help ]; then sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0; fi
 set -eo pipefail
 echo "# $(date -u +%F), $(uname -sr), $(nproc) cores, deno $(deno -v | cut -d' ' -f2), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 head -c 67108864 /dev/urandom > /tmp/64MiB

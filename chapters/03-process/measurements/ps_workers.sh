@@ -3,6 +3,7 @@
 # KiB), once when all four are up and again 10 s later, when the runtime's idle
 # helper threads have had time to exit. Port 7202.
 # Run with bash from chapters/03-process; results in measurements/ps_workers.txt.
+if [ "${1:-}" = --help ]; then sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0; fi
 set -eo pipefail
 echo "# $(date -u +%F), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -sr), $(nproc) cores, deno $(deno -v | cut -d' ' -f2), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# command: bash measurements/ps_workers.sh"

@@ -4,6 +4,7 @@
 # the process's total user and system ticks after 7 s. Port 7204.
 # Run with bash from chapters/04-nonblocking; results in
 # measurements/idle_ticks.txt.
+if [ "${1:-}" = --help ]; then sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0; fi
 set -eo pipefail
 echo "# $(date -u +%F), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -sr), $(nproc) cores, deno $(deno -v | cut -d' ' -f2), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# command: bash measurements/idle_ticks.sh"

@@ -3,6 +3,7 @@
 # with 0 and 900 idle clients: three runs each, on a server of its own on port
 # 7104. Run with bash from chapters/04-nonblocking as root (perf reads the
 # kernel's syscall tracepoints); results in measurements/pass_cost.txt.
+if [ "${1:-}" = --help ]; then sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0; fi
 set -e
 echo "# $(date -u +%F), $(uname -sr), $(nproc) cores, deno $(deno -v | cut -d' ' -f2), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for run in 1 2 3; do

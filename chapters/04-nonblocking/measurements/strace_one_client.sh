@@ -5,6 +5,7 @@
 # from three before the accepted connection to three after its close.
 # Run with bash from chapters/04-nonblocking; results in
 # measurements/strace_one_client.txt.
+if [ "${1:-}" = --help ]; then sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0; fi
 set -eo pipefail
 echo "# $(date -u +%F), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -sr), $(nproc) cores, deno $(deno -v | cut -d' ' -f2), $(strace -V | head -1), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# command: bash measurements/strace_one_client.sh"

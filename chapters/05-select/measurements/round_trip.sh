@@ -4,6 +4,7 @@
 # servers and chapter 06's epoll server, each on a port of its own; three
 # runs. Run with bash from chapters/05-select; results in
 # measurements/round_trip.txt.
+if [ "${1:-}" = --help ]; then sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0; fi
 set -e
 ulimit -n 16384
 echo "# $(date -u +%F), $(uname -sr), $(nproc) cores, deno $(deno -v | cut -d' ' -f2), load: $(cut -d' ' -f1-3 /proc/loadavg)"

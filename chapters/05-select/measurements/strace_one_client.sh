@@ -5,6 +5,7 @@
 # Prints the main thread's calls from the pselect6 that saw the client's
 # connection to the end. Run with bash from chapters/05-select; results in
 # measurements/strace_one_client.txt.
+if [ "${1:-}" = --help ]; then sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0; fi
 set -eo pipefail
 echo "# $(date -u +%F), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -sr), $(nproc) cores, deno $(deno -v | cut -d' ' -f2), $(strace -V | head -1), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# command: bash measurements/strace_one_client.sh"

@@ -2,6 +2,7 @@
 # The descriptor limits the shell hands down, and the server's own limits
 # after `raiseFdLimit` (from /proc/PID/limits), on port 7206.
 # Run with bash from chapters/06-epoll; results in measurements/fd_limit.txt.
+if [ "${1:-}" = --help ]; then sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0; fi
 set -eo pipefail
 echo "# $(date -u +%F), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -sr), $(nproc) cores, deno $(deno -v | cut -d' ' -f2), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# command: bash measurements/fd_limit.sh"

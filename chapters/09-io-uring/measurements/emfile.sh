@@ -5,6 +5,7 @@
 # that a held client still gets its echo, lets the other 99 go, and checks
 # that a new client is accepted and echoed. Run with bash from chapters/09-io-uring;
 # results in measurements/emfile.txt.
+if [ "${1:-}" = --help ]; then sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0; fi
 set -eo pipefail
 echo "# $(date -u +%F), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -sr), $(nproc) cores, deno $(deno -v | cut -d' ' -f2), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# command: bash measurements/emfile.sh"

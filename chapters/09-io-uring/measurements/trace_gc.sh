@@ -5,6 +5,7 @@
 # loop). Prints the load generator's round lines and every GC line V8 wrote
 # while the load ran. Run with bash from chapters/09-io-uring; results in
 # measurements/trace_gc.txt.
+if [ "${1:-}" = --help ]; then sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0; fi
 set -eo pipefail
 echo "# $(date -u +%F), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -sr), $(nproc) cores, deno $(deno -v | cut -d' ' -f2), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# command: bash measurements/trace_gc.sh"

@@ -6,6 +6,7 @@
 # samples by binary and the kernel's socket-lock slow path and interrupt
 # return (a symbol absent from the list had no sample). Run with bash from
 # chapters/09-io-uring, as root; results in profiles/spin_lock.txt.
+if [ "${1:-}" = --help ]; then sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0; fi
 set -eo pipefail
 echo "# $(date -u +%F), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -sr), $(nproc) cores, deno $(deno -v | cut -d' ' -f2), $(perf --version), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# command: bash profiles/spin_lock.sh"
