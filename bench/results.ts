@@ -247,9 +247,14 @@ export interface Round {
   /** Every core of the machine, busy for any reason: wall time × cores −
    * idle time, from /proc/stat. */
   machineCpuSeconds: number;
-  /** What neither the server nor the load generator used, per wall second:
-   * (machineCpuSeconds − serverCpuSeconds − loadgenCpuSeconds) / seconds
-   * (the server's share counted as 0 when unknown). */
+  /** CPU seconds of every other task on the machine (neither the server's
+   * processes nor the load generator), steal included, counted task by task
+   * from /proc (schema 3 runs from 2026-12-06 on; absent before). */
+  otherTasksCpuSeconds?: number | null;
+  /** The other work beside the measurement, per wall second: the other
+   * tasks' CPU (otherTasksCpuSeconds) where counted, else (machineCpuSeconds
+   * − serverCpuSeconds − loadgenCpuSeconds), which also holds interrupt time
+   * on idle cores that no task is charged for (see bench/README.md). */
   otherCores: number;
   /** How many times this measurement was made to find a quiet machine: the
    * round kept is the attempt with the least other work. */
@@ -328,13 +333,22 @@ export function noisyCapacity(
   return (server.capacity?.idleOtherCores ?? 0) > limit;
 }
 
-/** What neither the server nor the load generator used in `round`, in cores. */
+/** The other work beside `round`, in cores: the other tasks' CPU where the
+ * load generator counted it, else what neither the server nor the load
+ * generator used of the machine's busy time. */
 export function otherCoresOf(
   round: Pick<
     Round,
-    "machineCpuSeconds" | "serverCpuSeconds" | "loadgenCpuSeconds" | "seconds"
+    | "machineCpuSeconds"
+    | "serverCpuSeconds"
+    | "loadgenCpuSeconds"
+    | "otherTasksCpuSeconds"
+    | "seconds"
   >,
 ): number {
+  if (round.otherTasksCpuSeconds != null) {
+    return round.otherTasksCpuSeconds / round.seconds;
+  }
   return (round.machineCpuSeconds - (round.serverCpuSeconds ?? 0) -
     round.loadgenCpuSeconds) / round.seconds;
 }
