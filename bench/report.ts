@@ -273,12 +273,12 @@ function quietLines(results: BenchResults): string[] {
   if (!quiet) return [];
   const rule = `Every measurement was repeated (up to ${quiet.maxAttempts} ` +
     `attempts) while more than ${quiet.limitCores} core of other work ran ` +
-    `beside it (the machine's busy time, steal included, less the server's ` +
-    `and the load generator's).`;
+    `beside it (the CPU of every other task on the machine, steal ` +
+    `included; bench/README.md, "A quiet machine, checked").`;
   if (quiet.noisy.length === 0) return [`${rule} None stayed noisy.`];
   return [
-    `${rule} **${quiet.noisy.length} stayed noisy** and were kept with ` +
-    `\`--accept-noise\`; their cells are marked "${NOISY}":`,
+    `${rule} **${quiet.noisy.length} stayed noisy** and were written as ` +
+    `\`--accept-noise\` writes them; their cells are marked "${NOISY}":`,
     quiet.noisy.map((n) =>
       `- ${n.server}, ${n.what}: ${n.otherCores.toFixed(2)} cores of other ` +
       `work (attempts: ${n.attempts})`
