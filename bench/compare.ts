@@ -137,7 +137,7 @@ export const CLOSE = "<!-- /bench -->";
 
 /** One `bench` marker of a Markdown file and what it declares. */
 export interface Block {
-  kind: "compare" | "table";
+  kind: "compare" | "table" | "counts";
   /** 1-based lines of the opening and closing marker. */
   line: number;
   endLine: number;
@@ -174,8 +174,8 @@ export function blocks(markdown: string, source: string): Block[] {
       throw fail(`not a marker: <!-- bench KIND key="value" ... -->`);
     }
     const [, indent, kind] = open;
-    if (kind !== "compare" && kind !== "table") {
-      throw fail(`bench ${kind}: the kinds are compare and table`);
+    if (kind !== "compare" && kind !== "table" && kind !== "counts") {
+      throw fail(`bench ${kind}: the kinds are compare, table and counts`);
     }
     const attrs = Object.fromEntries(
       [...open[3].matchAll(ATTRIBUTE)].map((m) => [m[1], m[2]]),
@@ -189,27 +189,37 @@ export function blocks(markdown: string, source: string): Block[] {
       if (!m) throw fail(`at="${attrs.at}": cells are CONNECTIONSxSIZE`);
       return { connections: Number(m[1]), size: Number(m[2]) };
     });
-    if (cells.length === 0) throw fail(`bench ${kind}: no at="..." cells`);
+    if (cells.length === 0 && kind !== "counts") {
+      throw fail(`bench ${kind}: no at="..." cells`);
+    }
     const rates = list("rates").map(Number);
     if (rates.some((r) => !Number.isInteger(r) || r <= 0)) {
       throw fail(`rates="${attrs.rates}": rates are round trips/s offered`);
     }
-    const metrics = kind === "table" ? ["cpu"] : list("metric");
+    const metrics = kind === "table"
+      ? ["cpu"]
+      : kind === "counts"
+      ? []
+      : list("metric");
     for (const m of metrics) {
       if (!(METRICS as readonly string[]).includes(m)) {
         throw fail(`metric="${attrs.metric}": metrics are rate and cpu`);
       }
     }
-    if (metrics.length === 0) throw fail(`bench compare: no metric="..."`);
-    const all = kind === "table" && attrs.servers === "*";
+    if (metrics.length === 0 && kind === "compare") {
+      throw fail(`bench compare: no metric="..."`);
+    }
+    const all = kind !== "compare" && attrs.servers === "*";
     const servers = all
       ? everyServer()
-      : kind === "table"
-      ? list("servers")
-      : [attrs.a, attrs.b];
+      : kind === "compare"
+      ? [attrs.a, attrs.b]
+      : list("servers");
     if (servers.length === 0 || servers.some((s) => !s)) {
       throw fail(
-        kind === "table" ? `bench table: no servers="..."` : `needs a and b`,
+        kind === "compare"
+          ? `needs a and b`
+          : `bench ${kind}: no servers="..."`,
       );
     }
     found.push({
@@ -244,8 +254,10 @@ export function everyServer(): string[] {
 
 /** The comparisons one block quotes: a table, each server against the C
  * reference by CPU per round trip; a compare block, a against b in each of
- * its cells and metrics. */
+ * its cells and metrics; a counts block, none (its figures are counts, the
+ * same on any machine, not ratios to re-measure). */
 export function comparisonsOf(block: Block): Comparison[] {
+  if (block.kind === "counts") return [];
   const pairs = block.kind === "table"
     ? block.servers.filter((s) => s !== REFERENCE).map((a) => [a, REFERENCE])
     : [[block.servers[0], block.servers[1]]];

@@ -38,6 +38,7 @@ import {
   REFERENCE,
 } from "./compare.ts";
 import { posix } from "node:path";
+import { countTable } from "./report.ts";
 import type { BenchResults, Row, RowSummary, ServerResult } from "./results.ts";
 
 /** One kind of figure: how to get it from a server's results and how to
@@ -424,9 +425,8 @@ export function measuredTable(
         `${quietLimit(results)} cores after every attempt; the run kept it ` +
         `(\`--accept-noise\`), and the figure is noisy.`
       : "",
-    `"Other cores": CPU the rest of the machine used meanwhile (near 0 on a ` +
-    `quiet machine; counted from two clocks, so tenths either side of 0 are ` +
-    `noise). "Held": connections open at once with every one ` +
+    `"Other cores": CPU every other task on the machine used meanwhile, ` +
+    `steal included (near 0 on a quiet machine). "Held": connections open at once with every one ` +
     `echoing; the idle CPU was measured with all of them open and silent.`,
     `Measured ${machine(results)}, with \`deno task bench${
       results.args.map((a) => ` ${a}`).join("")
@@ -519,6 +519,28 @@ function noisyIdle(results: BenchResults, server: ServerResult): boolean {
 }
 
 /** When and where the results were measured. */
+/** A `counts` block: system calls, wake-ups and threads per round trip
+ * for its servers (every server with `servers="*"`), from the run's
+ * counting pass, with how they were counted. */
+export function countsText(results: BenchResults, block: Block): string {
+  if (!results.counts) {
+    return "The committed run has no counting pass (`deno task bench` " +
+      "without `--quick` ends with one).";
+  }
+  return [
+    countTable(results.counts, block.all ? undefined : block.servers),
+    `Per round trip of 64 B, closed loop: system calls counted untraced ` +
+    `(perf, where it was installed; else strace), the three most frequent ` +
+    `by name under \`${results.counts.tool}\` at the most connections ` +
+    `counted, wake-ups (voluntary context switches of the server's threads) ` +
+    `and threads. Counts, not rates: they depend on what the model asks of ` +
+    `the kernel, and only a little on the machine (a wait or io_uring_enter ` +
+    `serves more sockets per call the more are ready at once). Counted ` +
+    `${machine(results)} by \`deno task bench\` (bench/count.ts, ` +
+    `bench/results/latest.json).`,
+  ].join("\n\n");
+}
+
 function machine(results: BenchResults): string {
   const m = results.machine;
   const kernel = m.kernel.replace(/^linux /, "Linux ");

@@ -30,7 +30,12 @@
  * @module
  */
 import { type Block, blocks } from "../bench/compare.ts";
-import { comparisonText, figure, measuredTable } from "../bench/figures.ts";
+import {
+  comparisonText,
+  countsText,
+  figure,
+  measuredTable,
+} from "../bench/figures.ts";
 import type { BenchResults } from "../bench/results.ts";
 
 /** A generated part whose text differs from what the results say. */
@@ -108,6 +113,8 @@ export function figuresIn(
 function render(block: Block, source: string, results: BenchResults): string {
   const text = block.kind === "table"
     ? measuredTable(results, block, source)
+    : block.kind === "counts"
+    ? countsText(results, block)
     : comparisonText(results, block, source);
   // Blank lines around it, as `deno fmt` sets them beside an HTML block.
   return `\n${text}\n`;
