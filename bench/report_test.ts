@@ -159,6 +159,7 @@ Deno.test("an older file reads as schema 3: otherCores per round, no quiet check
     for (const row of server.rows) {
       for (const round of row.rounds) {
         delete round.otherCores;
+        delete round.otherTasksCpuSeconds;
         delete round.attempts;
       }
     }

@@ -88,7 +88,8 @@ function results(
       ],
     };
   });
-  return { ...latest, servers };
+  // No quiet check unless a test adds one (the committed run has one).
+  return { ...latest, quiet: null, servers };
 }
 
 const COMPARE =
