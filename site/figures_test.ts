@@ -245,7 +245,7 @@ Deno.test("handWritten: a comparison word beside a bench figure, outside a gener
       "",
       "Chapter 08 spent 33.4 CPU s per million. That is more than 06.",
       "",
-      "Our own run: 30 µs per round trip, less than at 100 (measurements/x.txt).",
+      "Our own run: 30 µs per round trip, less than at 100 (lab/x.txt).",
       "",
       "```text",
       "more 5 round trips/s",

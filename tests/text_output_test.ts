@@ -9,7 +9,7 @@
  * - the lab's default address, `127.0.0.1:7007`, which every server prints;
  * - in the committed file the block names with `from=PATH` (relative to the
  *   Markdown file), the measurement that printed it: ```` ```text output
- *   from=measurements/x.txt ````. Its comment lines (`# ...`: when, where,
+ *   from=lab/x.txt ````. Its comment lines (`# ...`: when, where,
  *   under what load) and `(exit N)` trailers do not count: the figure must be
  *   one the run printed. tests/record_block.ts records such a run.
  *
