@@ -5,8 +5,8 @@
  * beside a bench figure is caught.
  */
 import assert from "node:assert/strict";
-import { bytes, duration, figure, wrap } from "../bench/figures.ts";
-import type { BenchResults, Round } from "../bench/results.ts";
+import { bytes, duration, figure, wrap } from "@echo-lab/bench/figures";
+import type { BenchResults, Round } from "@echo-lab/bench/results";
 import {
   figuresIn,
   handWritten,

@@ -14,8 +14,8 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { readText, ROOT } from "../site/content.ts";
-import { fences } from "../site/fences.ts";
+import { readText, ROOT } from "@echo-lab/site/content";
+import { fences } from "@echo-lab/site/fences";
 
 const USAGE =
   "usage: deno run -A tests/record_block.ts FILE.md:LINE OUT [--runs N]";

@@ -1,18 +1,18 @@
 /**
  * The echo contract every server is held to (RFC 862, plus the project's
  * rules on half-close, resets and shutdown), as checks that take a running
- * server: `conformance_test.ts` runs them on every chapter's server tasks,
+ * server: `tests/conformance_test.ts` runs them on every chapter's server tasks,
  * and the exercises (`exercises/`) on the reader's own server.
  *
  * @module
  */
 import assert from "node:assert/strict";
-import type { Chapter } from "@echo-lab/harness/chapters";
+import type { Chapter } from "./chapters.ts";
 import {
   descendants,
   isAlive,
   type RunningServer,
-} from "@echo-lab/harness/process";
+} from "./process.ts";
 import {
   concat,
   connectSendAndReset,
@@ -26,8 +26,8 @@ import {
   sleep,
   withTimeout,
   writeAll,
-} from "@echo-lab/harness/net";
-import { runClient } from "@echo-lab/harness/client";
+} from "./net.ts";
+import { runClient } from "./client.ts";
 
 /** One check of the contract, on a server started from `chapter`. */
 export type Check = (server: RunningServer, chapter: Chapter) => Promise<void>;
