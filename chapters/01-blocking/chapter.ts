@@ -12,7 +12,7 @@ import {
 import { blockingRead } from "@echo-lab/lesson/sequence";
 
 export const facts: ChapterFacts = {
-  loop: "server.ts:accept",
+  loop: "server.ts:loop",
   family: "blocking",
   trace: {
     claim:

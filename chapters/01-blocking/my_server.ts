@@ -33,7 +33,7 @@ stop.guard(listener.fd);
 announceListening(listener.address);
 // #endregion
 
-// #region accept
+// #region loop
 const buffer = new Uint8Array(64 * 1024);
 // TODO(loop): accept a client, serve it until it leaves, and go back for the
 // next, until a stop signal; a failed accept is logged, then retried after 100

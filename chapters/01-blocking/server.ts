@@ -31,7 +31,7 @@ stop.guard(listener.fd);
 announceListening(listener.address);
 // #endregion
 
-// #region accept
+// #region loop
 const buffer = new Uint8Array(64 * 1024);
 // #region exercise-loop
 while (!stop.requested) {

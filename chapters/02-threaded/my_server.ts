@@ -59,7 +59,7 @@ const pool = flags.pool ? await startPool(table.capacity) : null;
 announceListening(listener.address);
 // #endregion
 
-// #region accept
+// #region loop
 // TODO(loop): while there is room under the cap, accept a client and post its
 // descriptor to a Worker; at the cap, wait for room instead of accepting.
 // I AM NOT DONE

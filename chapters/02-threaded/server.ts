@@ -57,7 +57,7 @@ const pool = flags.pool ? await startPool(table.capacity) : null;
 announceListening(listener.address);
 // #endregion
 
-// #region accept
+// #region loop
 // #region exercise-loop
 while (!stop.requested) {
   if (table.live === table.capacity) {
