@@ -192,7 +192,7 @@ for (const task of ["server", "server:modern"]) {
         assert.match(
           new TextDecoder().decode(stderr),
           new RegExp(
-            `^this chapter needs io_uring \\(Linux ${needs} or later, not disabled; here io_uring_setup: ${error} \\([^)]+\\)\\): chapter 07-async runs everywhere; run the others in a Linux VM or container\\n$`,
+            `^this chapter needs io_uring \\(Linux ${needs} or later, not disabled; here io_uring_setup: ${error} \\([^)]+\\)\\): the chapter on Deno's own async I/O runs everywhere; run the others in a Linux VM or container\\n$`,
           ),
         );
       }
