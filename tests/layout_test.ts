@@ -378,6 +378,16 @@ Deno.test("every chapter README has the same sections in the same order", async 
         `${chapter.name}/chapter.ts: the core loop is the region "loop", not ${loop}`,
       );
     }
+    // Set-up, when a server has one, comes after the loop: the loop is what
+    // the reader meets first.
+    const [file] = loop.split(":");
+    const source = Deno.readTextFileSync(join(chapter.dir, file));
+    const loopAt = source.indexOf("// #region loop\n");
+    const setUpAt = source.indexOf("\nfunction setUp(");
+    if (loopAt < 0) offenders.push(`${chapter.name}/${file}: no region "loop"`);
+    if (setUpAt >= 0 && setUpAt < loopAt) {
+      offenders.push(`${chapter.name}/${file}: setUp() is above the loop`);
+    }
   }
   assert.deepEqual(offenders, []);
 });
