@@ -8,11 +8,7 @@
  */
 import assert from "node:assert/strict";
 import type { Chapter } from "./chapters.ts";
-import {
-  descendants,
-  isAlive,
-  type RunningServer,
-} from "./process.ts";
+import { descendants, isAlive, type RunningServer } from "./process.ts";
 import {
   concat,
   connectSendAndReset,

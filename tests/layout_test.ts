@@ -230,7 +230,9 @@ function members(): string[] {
     if (!entry.endsWith("/*")) return [join(ROOT, entry)];
     const parent = join(ROOT, entry.slice(0, -2));
     return [...Deno.readDirSync(parent)]
-      .filter((e) => e.isDirectory && existsSync(join(parent, e.name, "deno.json")))
+      .filter((e) =>
+        e.isDirectory && existsSync(join(parent, e.name, "deno.json"))
+      )
       .map((e) => join(parent, e.name));
   });
 }
@@ -286,7 +288,9 @@ Deno.test("workspace members import each other by name, and none depends on itse
           const target = join(dirname(file), specifier);
           if (memberOf(target) !== dir) {
             offenders.push(
-              `${rel(file)} imports "${specifier}" from another member: use its workspace name`,
+              `${
+                rel(file)
+              } imports "${specifier}" from another member: use its workspace name`,
             );
           }
         }
@@ -303,7 +307,9 @@ Deno.test("workspace members import each other by name, and none depends on itse
     while (queue.length > 0) {
       const next = queue.pop()!;
       if (next === start) {
-        offenders.push(`${rel(start)} depends on itself through another member`);
+        offenders.push(
+          `${rel(start)} depends on itself through another member`,
+        );
         break;
       }
       if (seen.has(next)) continue;

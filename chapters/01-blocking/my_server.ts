@@ -18,20 +18,7 @@ import { watchStopSignals } from "@echo-lab/shared/stop_signal";
 import { echo } from "./echo.ts";
 import { isPeerGone } from "@echo-lab/shared/errno";
 
-const { address } = parseCli(Deno.args, {
-  usage: "deno task server",
-  summary: "Blocking echo server: one client at a time.",
-});
-
-// #region listen
-const listener = listenOrExit(address); // or one line on stderr, and exit 1
-// While this thread sleeps inside accept or recv, no JavaScript runs on it,
-// signal listeners included. A watchdog thread catches SIGINT/SIGTERM and
-// shuts down every socket we guard, which wakes the sleeping call.
-const stop = watchStopSignals();
-stop.guard(listener.fd);
-announceListening(listener.address);
-// #endregion
+const { listener, stop } = setUp();
 
 // #region loop
 const buffer = new Uint8Array(64 * 1024);
@@ -51,3 +38,23 @@ Deno.exit(0);
 // TODO(serve): run `echo(fd, buffer)` on one connection, guarded so a stop
 // signal wakes it, and close the connection whatever happens.
 // #endregion
+
+/** Parses the command line, listens, and starts the stop watchdog; on a bad
+ * argument or a failed call, one line on stderr and exit. */
+function setUp() {
+  const { address } = parseCli(Deno.args, {
+    usage: "deno task server",
+    summary: "Blocking echo server: one client at a time.",
+  });
+
+  // #region listen
+  const listener = listenOrExit(address); // or one line on stderr, and exit 1
+  // While this thread sleeps inside accept or recv, no JavaScript runs on it,
+  // signal listeners included. A watchdog thread catches SIGINT/SIGTERM and
+  // shuts down every socket we guard, which wakes the sleeping call.
+  const stop = watchStopSignals();
+  stop.guard(listener.fd);
+  announceListening(listener.address);
+  // #endregion
+  return { listener, stop };
+}
