@@ -27,7 +27,7 @@ options:
                         the committed one
   --against FILE        --reproduce: the committed run
                         (bench/results/latest.json)
-  --chapters LIST       chapter folders to run, by prefix: 06,07-async (all)
+  --chapters LIST       chapter folders to run, by prefix: 06,07 (all)
   --references LIST     node,c or none (node,c); the C reference runs always
   --sizes LIST          message sizes in bytes (64)
   --connections LIST    connection counts (1,10,100,1000,10000)

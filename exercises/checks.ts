@@ -1,6 +1,6 @@
 /**
  * Checking a server file against an exercise: the echo contract every
- * chapter passes (tests/conformance.ts), then the chapter's model (its
+ * chapter passes (harness/conformance.ts), then the chapter's model (its
  * `model.ts`, which its own tests run too) on every variant of its server.
  * The file runs under the chapter's server tasks as committed (git), so it
  * gets exactly the permissions the chapter's server.ts gets; a task changed
@@ -12,7 +12,7 @@ import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Chapter, ROOT, taskCommand } from "@echo-lab/harness/chapters";
 import { type Model, watchForStall } from "@echo-lab/harness/probe";
-import { assertCleanStop, echoChecks } from "../tests/conformance.ts";
+import { assertCleanStop, echoChecks } from "@echo-lab/harness/conformance";
 import {
   processState,
   type RunningServer,

@@ -1,6 +1,6 @@
 /**
  * Grading a fix-it: its symptom check, then the echo contract every chapter
- * passes (tests/conformance.ts), so that deleting the feature the bug lives
+ * passes (harness/conformance.ts), so that deleting the feature the bug lives
  * in is not a fix.
  *
  * @module
@@ -9,7 +9,7 @@ import { relative } from "node:path";
 import { ROOT, taskCommand } from "@echo-lab/harness/chapters";
 import { type RunningServer, startProcess } from "@echo-lab/harness/process";
 import { withTimeout } from "@echo-lab/harness/net";
-import { echoChecks } from "../tests/conformance.ts";
+import { echoChecks } from "@echo-lab/harness/conformance";
 import { CHECKS } from "./checks.ts";
 import type { Fixit } from "./fixits.ts";
 
@@ -84,7 +84,7 @@ export async function grade(
     await withTimeout(check.run(server), 60_000, "the check");
   });
   if (symptom) {
-    await run("the echo contract (tests/conformance.ts)", async () => {
+    await run("the echo contract (harness/conformance.ts)", async () => {
       await using server = await launch(fixit, dir);
       for (const [name, echo] of Object.entries(echoChecks)) {
         await withTimeout(echo(server, fixit.chapter), 20_000, name).catch(

@@ -15,6 +15,7 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Chapter, discoverChapters } from "./chapters.ts";
+import { straceWorks } from "./strace.ts";
 
 /** What a chapter needs from the machine beyond what its tasks' permission
  * flags say (an FFI chapter needs Linux): its `chapter.ts` may export it as
@@ -120,8 +121,6 @@ async function examine(): Promise<Machine> {
         "with CAP_SYS_PTRACE)",
     );
   }
-  // Loaded here, on Linux only: the tracer's modules bind libc.
-  const { straceWorks } = await import("../trace/record.ts");
   const strace = await straceWorks();
   line(
     strace === null,

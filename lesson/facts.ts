@@ -50,6 +50,22 @@ export interface ChapterFacts {
    * (relative to the chapter's folder, e.g. `server.ts:loop`): the README
    * shows it early, as the lesson before the depth. */
   loop: string;
+  /** Where this chapter departs, by design, from what the generic suites
+   * (tests/robustness_test.ts) expect of every server; omitted: nowhere. */
+  suites?: SuiteExceptions;
+}
+
+/** A chapter's exceptions to the generic suites, stated by the chapter so
+ * that no suite keeps a table keyed by chapter name. */
+export interface SuiteExceptions {
+  /** It serves one connection at a time: a second client waits its turn. */
+  serial?: boolean;
+  /** Its loop never sleeps: it uses a core even with nothing to do. */
+  busy?: boolean;
+  /** Connect/close cycles of the leak check for a server task (`server`,
+   * `server:per-connection`) whose connections are costly to set up; the
+   * others do the suite's default. */
+  cycles?: Record<string, number>;
 }
 
 /** Taking a finished connection off the listener's queue. */

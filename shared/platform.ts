@@ -22,15 +22,15 @@ export function requireLinux(): void {
 }
 
 /** Prints on stderr that this chapter needs `requirement`, and where to go
- * instead, as one line; exits 1. Away from Linux, that is chapter 07 or a
- * Linux VM; on Linux (a kernel too old, a call forbidden, where
+ * instead, as one line; exits 1. Away from Linux, that is the async chapter
+ * (Deno's own sockets, no FFI) or a Linux VM; on Linux (a kernel too old, a call forbidden, where
  * `requirement` says why), the doctor, which checks every chapter's needs. */
 export function exitUnsupported(requirement: string): never {
   console.error(
     `this chapter needs ${requirement}: ` +
       (host.os === "linux"
         ? "deno task doctor checks what each chapter needs on this machine"
-        : "chapter 07-async runs everywhere; run the others in a Linux VM or container"),
+        : "the chapter on Deno's own async I/O runs everywhere; run the others in a Linux VM or container"),
   );
   Deno.exit(1);
 }

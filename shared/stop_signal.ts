@@ -50,7 +50,7 @@ export interface StopSignal {
   release(fd: number): void;
   /** Stops the watchdog thread. It is idle in its event loop, never inside a
    * synchronous call, so terminate() ends it (terminate() cannot interrupt a
-   * synchronous FFI call; see chapters/02-threaded/measurements/terminate.ts).
+   * synchronous FFI call; see chapters/02-threaded/lab/terminate.ts).
    * From then on SIGINT and SIGTERM are ignored until the process exits: see
    * below. */
   close(): void;

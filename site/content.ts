@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { discoverChapters, ROOT } from "@echo-lab/harness/chapters";
-import { type ChapterFacts } from "@echo-lab/lesson/facts";
+import type { ChapterFacts } from "@echo-lab/lesson/facts";
 import { loadFacts } from "@echo-lab/harness/facts";
 
 export { ROOT };

@@ -17,7 +17,7 @@
  */
 import { posix } from "node:path";
 import { discoverChapters } from "@echo-lab/harness/chapters";
-import { type ChapterFacts } from "@echo-lab/lesson/facts";
+import type { ChapterFacts } from "@echo-lab/lesson/facts";
 import { loadFacts } from "@echo-lab/harness/facts";
 import { readText, ROOT } from "./content.ts";
 import { fiveModelFigure, sequenceDiagram } from "./diagrams.ts";

@@ -29,14 +29,14 @@
  *
  * @module
  */
-import { type Block, blocks } from "../bench/compare.ts";
+import { type Block, blocks } from "@echo-lab/bench/compare";
 import {
   comparisonText,
   countsText,
   figure,
   measuredTable,
-} from "../bench/figures.ts";
-import type { BenchResults } from "../bench/results.ts";
+} from "@echo-lab/bench/figures";
+import type { BenchResults } from "@echo-lab/bench/results";
 
 /** A generated part whose text differs from what the results say. */
 export interface StaleFigure {

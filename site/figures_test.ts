@@ -5,8 +5,8 @@
  * beside a bench figure is caught.
  */
 import assert from "node:assert/strict";
-import { bytes, duration, figure, wrap } from "../bench/figures.ts";
-import type { BenchResults, Round } from "../bench/results.ts";
+import { bytes, duration, figure, wrap } from "@echo-lab/bench/figures";
+import type { BenchResults, Round } from "@echo-lab/bench/results";
 import {
   figuresIn,
   handWritten,
@@ -246,7 +246,7 @@ Deno.test("handWritten: a comparison word beside a bench figure, outside a gener
       "",
       "Chapter 08 spent 33.4 CPU s per million. That is more than 06.",
       "",
-      "Our own run: 30 µs per round trip, less than at 100 (measurements/x.txt).",
+      "Our own run: 30 µs per round trip, less than at 100 (lab/x.txt).",
       "",
       "```text",
       "more 5 round trips/s",

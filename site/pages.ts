@@ -38,7 +38,7 @@ import {
   type TraceResults,
 } from "./results.ts";
 import { type SearchDoc, sectionsOf } from "./search.ts";
-import { NARROW_DIR } from "../bench/results.ts";
+import { NARROW_DIR } from "@echo-lab/bench/results";
 
 /** What every page may need from the site being built. */
 export interface SiteContext {

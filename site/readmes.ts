@@ -14,8 +14,8 @@
  * @module
  */
 import { posix } from "node:path";
-import { parseResults } from "../bench/results.ts";
-import type { BenchResults } from "../bench/results.ts";
+import { parseResults } from "@echo-lab/bench/results";
+import type { BenchResults } from "@echo-lab/bench/results";
 import { markdownFiles, readText, ROOT } from "./content.ts";
 import {
   figureChapters,

@@ -15,7 +15,7 @@ import {
   parseResults,
   type Row,
   type ServerResult,
-} from "../bench/results.ts";
+} from "@echo-lab/bench/results";
 
 /** A table of display strings. */
 export interface Table {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { benchFrom, rowsFor } from "./results.ts";
-import { parseResults } from "../bench/results.ts";
+import { parseResults } from "@echo-lab/bench/results";
 
 const spread = (median: number) => ({ median, min: median, max: median });
 const summary = (rate: number, loadgenCores: number) => ({

@@ -19,7 +19,7 @@ import {
   startServer,
 } from "@echo-lab/harness/process";
 import { sleep, withTimeout } from "@echo-lab/harness/net";
-import { assertCleanStop, echoChecks } from "./conformance.ts";
+import { assertCleanStop, echoChecks } from "@echo-lab/harness/conformance";
 
 for (const chapter of discoverChapters()) {
   Deno.test(`${chapter.name}: a port in use is one stderr line naming it and the cure, exit 1`, async () => {

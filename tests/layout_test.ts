@@ -3,12 +3,24 @@
  * - a chapter is its folder plus `shared/`: it imports no other chapter, and
  *   reaches `shared/` by its workspace name, never by a relative path; its
  *   tasks name no path outside the chapter, except `--allow-read` on the
- *   shared folder for a chapter whose Workers load shared modules (02, 10);
- * - `shared/` holds only what two or more chapters use.
+ *   shared folder for a chapter whose Workers load shared modules;
+ * - `shared/` holds only what two or more chapters use;
+ * - a chapter folder holds the lesson (README, servers, client, chapter.ts,
+ *   my_server.ts, the modules they load, tests); everything measured about
+ *   it is under its `lab/` folder, and no V8 log is committed;
+ * - a chapter states its own exceptions: no module outside the chapters
+ *   names one, and no suite run on every chapter keeps a table keyed by one;
+ * - workspace members reach each other by workspace name, never by a
+ *   relative path, and no two depend on each other, directly or not;
+ * - every chapter README has the same sections in the same order, one
+ *   heading level for "Measured in the lab", a `loop` region as its core
+ *   listing, and no line over 120 characters outside the front matter
+ *   (which GitHub shows as a table), tables, listings and URLs.
  */
 import assert from "node:assert/strict";
 import { dirname, join, relative } from "node:path";
 import { discoverChapters, ROOT } from "@echo-lab/harness/chapters";
+import { loadFacts } from "@echo-lab/harness/facts";
 
 const SHARED = join(ROOT, "shared");
 const SHARED_EXPORTS: Record<string, string> = JSON.parse(
@@ -131,5 +143,287 @@ Deno.test("every module in shared/ is used by at least two chapters", () => {
       ? []
       : [`${rel(module)} is used by ${by.join(", ") || "nothing"}`];
   });
+  assert.deepEqual(offenders, []);
+});
+
+/** The files of a chapter's folder that are the lesson's entry points; the
+ * lesson is these and every module they load. */
+const LESSON_ENTRIES = /^(server.*|client|chapter|model|my_server)\.ts$/;
+/** The folders a chapter may have beside its lesson files: `lab/` for
+ * everything measured, `fixit/` for the fix-its, `testdata/` for tests. */
+const CHAPTER_FOLDERS = new Set(["lab", "fixit", "testdata"]);
+
+/** The chapter modules `file` loads: its imports, and the `"NAME.ts"` of
+ * its own folder it names in quotes (a Worker or a process it starts). */
+function loads(file: string): string[] {
+  const source = Deno.readTextFileSync(file);
+  const targets = specifiers(source).flatMap((s) => {
+    const target = resolve(file, s);
+    return target ? [target] : [];
+  });
+  for (const [, name] of source.matchAll(/"([\w-]+\.ts)"/g)) {
+    const path = join(dirname(file), name);
+    if (existsSync(path)) targets.push(path);
+  }
+  return targets;
+}
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("a chapter folder holds the lesson; what is measured is under lab/", () => {
+  const offenders: string[] = [];
+  for (const chapter of discoverChapters()) {
+    const top = [...Deno.readDirSync(chapter.dir)].filter((e) =>
+      !e.name.startsWith(".")
+    );
+    const seen = new Set<string>();
+    const queue = top.filter((e) => LESSON_ENTRIES.test(e.name))
+      .map((e) => join(chapter.dir, e.name));
+    while (queue.length > 0) {
+      const file = queue.pop()!;
+      if (seen.has(file) || !inside(file, chapter.dir)) continue;
+      seen.add(file);
+      queue.push(...loads(file));
+    }
+    for (const entry of top) {
+      const path = join(chapter.dir, entry.name);
+      if (entry.isDirectory && !CHAPTER_FOLDERS.has(entry.name)) {
+        offenders.push(`${rel(path)}/: what is measured goes under lab/`);
+      } else if (
+        entry.isFile && entry.name.endsWith(".ts") &&
+        !entry.name.endsWith("_test.ts") && !seen.has(path)
+      ) {
+        offenders.push(
+          `${rel(path)}: not loaded by the lesson: a script goes under lab/`,
+        );
+      }
+    }
+  }
+  const logs = new Deno.Command("git", {
+    args: ["ls-files", "*-v8.log"],
+    cwd: ROOT,
+  }).outputSync();
+  const committed = new TextDecoder().decode(logs.stdout).trim();
+  if (committed) offenders.push(`V8 logs committed: ${committed}`);
+  assert.deepEqual(offenders, []);
+});
+
+/** `source` without its comments (a `//` that follows a colon, as in a URL,
+ * is not one). */
+function code(source: string): string {
+  return source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|\s)\/\/.*$/gm, "");
+}
+
+/** The folders of the workspace members, from the root deno.json. */
+function members(): string[] {
+  const { workspace } = JSON.parse(
+    Deno.readTextFileSync(join(ROOT, "deno.json")),
+  ) as { workspace: string[] };
+  return workspace.flatMap((entry) => {
+    if (!entry.endsWith("/*")) return [join(ROOT, entry)];
+    const parent = join(ROOT, entry.slice(0, -2));
+    return [...Deno.readDirSync(parent)]
+      .filter((e) =>
+        e.isDirectory && existsSync(join(parent, e.name, "deno.json"))
+      )
+      .map((e) => join(parent, e.name));
+  });
+}
+
+Deno.test("no module outside the chapters names one, and no suite keeps a table keyed by one", () => {
+  const names = discoverChapters().map((c) => c.name);
+  const named = new RegExp(`\\b(${names.join("|")})\\b`);
+  const keyed = new RegExp(
+    `["'](${names.join("|")})[^"']*["']\\s*:|new (Set|Map)\\(\\[[^\\]]*\\b(${
+      names.join("|")
+    })\\b`,
+  );
+  const chapters = join(ROOT, "chapters");
+  const offenders: string[] = [];
+  for (const member of members().filter((m) => !inside(m, chapters))) {
+    for (const file of sources(member, true)) {
+      if (file.includes("/testdata/")) continue;
+      const text = Deno.readTextFileSync(file);
+      const lines = code(text).split("\n");
+      if (!file.endsWith("_test.ts")) {
+        for (const line of lines.filter((l) => named.test(l))) {
+          offenders.push(`${rel(file)} names a chapter: ${line.trim()}`);
+        }
+      } else if (text.includes("discoverChapters(")) {
+        // A suite run on every chapter: the chapter's chapter.ts states
+        // where it departs from the suite (facts.suites).
+        for (const line of lines.filter((l) => keyed.test(l))) {
+          offenders.push(
+            `${rel(file)} keeps a table keyed by chapter: ${line.trim()}`,
+          );
+        }
+      }
+    }
+  }
+  assert.deepEqual(offenders, []);
+});
+
+Deno.test("workspace members import each other by name, and none depends on itself through another", () => {
+  const dirs = members();
+  const byName = new Map<string, string>();
+  for (const dir of dirs) {
+    const { name } = JSON.parse(Deno.readTextFileSync(join(dir, "deno.json")));
+    if (name) byName.set(name, dir);
+  }
+  const memberOf = (path: string) =>
+    dirs.filter((d) => inside(path, d)).sort((a, b) => b.length - a.length)[0];
+  const offenders: string[] = [];
+  const edges = new Map<string, Set<string>>(dirs.map((d) => [d, new Set()]));
+  for (const dir of dirs) {
+    for (const file of sources(dir, true)) {
+      for (const specifier of specifiers(Deno.readTextFileSync(file))) {
+        if (specifier.startsWith(".") && /\.[cm]?[jt]s$/.test(specifier)) {
+          const target = join(dirname(file), specifier);
+          if (memberOf(target) !== dir) {
+            offenders.push(
+              `${
+                rel(file)
+              } imports "${specifier}" from another member: use its workspace name`,
+            );
+          }
+        }
+        const name = specifier.match(/^(@echo-lab\/[\w-]+)/)?.[1];
+        const target = name && byName.get(name);
+        if (target && target !== dir) edges.get(dir)!.add(target);
+      }
+    }
+  }
+  // A cycle: a member that reaches itself through the members it imports.
+  for (const start of dirs) {
+    const seen = new Set<string>();
+    const queue = [...edges.get(start)!];
+    while (queue.length > 0) {
+      const next = queue.pop()!;
+      if (next === start) {
+        offenders.push(
+          `${rel(start)} depends on itself through another member`,
+        );
+        break;
+      }
+      if (seen.has(next)) continue;
+      seen.add(next);
+      queue.push(...edges.get(next)!);
+    }
+  }
+  assert.deepEqual(offenders, []);
+});
+
+/** The sections every chapter README ends with, in this order, after the
+ * lesson's own (the first of which is "Run it"). */
+const CLOSING = [
+  "Where it breaks",
+  "When this is the right choice",
+  "Going deeper",
+  "Your turn",
+];
+
+/** The headings of `markdown` outside code fences, with their level and
+ * 1-based line. */
+function headings(markdown: string) {
+  const found: { level: number; title: string; line: number }[] = [];
+  let fence: string | null = null;
+  markdown.split("\n").forEach((text, i) => {
+    const marker = text.match(/^\s*(`{3,}|~{3,})/)?.[1];
+    if (marker) {
+      if (fence === null) fence = marker;
+      else if (text.trim() === fence) fence = null;
+      return;
+    }
+    const heading = fence === null && text.match(/^(#{1,6}) (.*)$/);
+    if (heading) {
+      found.push({ level: heading[1].length, title: heading[2], line: i + 1 });
+    }
+  });
+  return found;
+}
+
+Deno.test("every chapter README has the same sections in the same order", async () => {
+  const offenders: string[] = [];
+  for (const chapter of discoverChapters()) {
+    const readme = join(chapter.dir, "README.md");
+    const all = headings(Deno.readTextFileSync(readme));
+    const h2 = all.filter((h) => h.level === 2).map((h) => h.title);
+    const expected = [
+      "Run it",
+      ...h2.slice(1, -CLOSING.length),
+      ...CLOSING,
+    ];
+    if (JSON.stringify(h2) !== JSON.stringify(expected)) {
+      offenders.push(
+        `${rel(readme)}: its sections are ${h2.join(" / ")}; they begin with ` +
+          `"Run it" and end with ${CLOSING.join(" / ")}`,
+      );
+    }
+    const lesson = h2.slice(1, -CLOSING.length);
+    for (const title of CLOSING.filter((t) => lesson.includes(t))) {
+      offenders.push(`${rel(readme)}: "${title}" twice`);
+    }
+    for (const h of all.filter((h) => /^Measured\b/.test(h.title))) {
+      if (h.level !== 3) {
+        offenders.push(
+          `${rel(readme)}:${h.line}: "${h.title}" is a level-${h.level} ` +
+            `heading; measurements are a level-3 section under Going deeper`,
+        );
+      }
+    }
+    const { loop } = await loadFacts(chapter);
+    if (!loop.endsWith(":loop")) {
+      offenders.push(
+        `${chapter.name}/chapter.ts: the core loop is the region "loop", not ${loop}`,
+      );
+    }
+    // Set-up, when a server has one, comes after the loop: the loop is what
+    // the reader meets first.
+    const [file] = loop.split(":");
+    const source = Deno.readTextFileSync(join(chapter.dir, file));
+    const loopAt = source.indexOf("// #region loop\n");
+    const setUpAt = source.indexOf("\nfunction setUp(");
+    if (loopAt < 0) offenders.push(`${chapter.name}/${file}: no region "loop"`);
+    if (setUpAt >= 0 && setUpAt < loopAt) {
+      offenders.push(`${chapter.name}/${file}: setUp() is above the loop`);
+    }
+  }
+  assert.deepEqual(offenders, []);
+});
+
+Deno.test("no README line is over 120 characters outside tables, listings and URLs", () => {
+  const offenders: string[] = [];
+  const readmes = new TextDecoder().decode(
+    new Deno.Command("git", { args: ["ls-files", "*README.md"], cwd: ROOT })
+      .outputSync().stdout,
+  ).trim().split("\n");
+  for (const readme of readmes) {
+    const lines = Deno.readTextFileSync(join(ROOT, readme)).split("\n");
+    // The front matter: GitHub shows it as a table.
+    const start = lines[0] === "---" ? lines.indexOf("---", 1) + 1 : 0;
+    let fence: string | null = null;
+    lines.forEach((text, i) => {
+      if (i < start) return;
+      const marker = text.match(/^\s*(`{3,}|~{3,})/)?.[1];
+      if (marker) {
+        if (fence === null) fence = marker;
+        else if (text.trim() === fence) fence = null;
+        return;
+      }
+      if (fence !== null || text.trimStart().startsWith("|")) return;
+      const prose = text.replace(/\]\([^)\s]*\)/g, "]")
+        .replace(/https?:\/\/\S+/g, "");
+      if (prose.length > 120) {
+        offenders.push(`${readme}:${i + 1}: ${prose.length} characters`);
+      }
+    });
+  }
   assert.deepEqual(offenders, []);
 });

@@ -9,7 +9,7 @@ import { discoverChapters, ROOT } from "@echo-lab/harness/chapters";
 
 const FIXTURE = join(ROOT, "shared/testdata/fake_os_fixture.ts");
 const MESSAGE = "this chapter needs Linux (this is darwin): " +
-  "chapter 07-async runs everywhere; " +
+  "the chapter on Deno's own async I/O runs everywhere; " +
   "run the others in a Linux VM or container\n";
 
 /** Runs `program` under the fixture with `os` faked, for at most 20 s. */

@@ -3,7 +3,7 @@
  * deleted file fails here, not in the hands of a reader.
  *
  * The scripts are the shell scripts (`*.sh`) and the TypeScript scripts in a
- * `measurements/`, `profiles/` or `repro/` folder that a Markdown file names
+ * chapter's `lab/` folder (or a folder inside it) that a Markdown file names
  * (in a link or in code; the path resolves from the Markdown file's folder or
  * the repository root). For each one:
  *
@@ -21,7 +21,7 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
-import { markdownFiles, readText, ROOT } from "../site/content.ts";
+import { markdownFiles, readText, ROOT } from "@echo-lab/site/content";
 
 /** Repository paths of the scripts the Markdown files name. */
 export function namedScripts(): string[] {
@@ -42,7 +42,7 @@ export function namedScripts(): string[] {
 
 function isScript(path: string): boolean {
   return path.endsWith(".sh") ||
-    /(^|\/)(measurements|profiles|repro)\/[^/]+\.ts$/.test(path);
+    /(^|\/)lab\/([\w.-]+\/)*[\w.-]+\.ts$/.test(path);
 }
 
 /** The repository files `script` names that exist nowhere it could mean. */
@@ -100,7 +100,7 @@ for (const script of scripts) {
 Deno.test("readme scripts: a deleted file is caught", () => {
   assert.deepEqual(
     missingFiles(
-      "chapters/02-threaded/measurements/x.sh",
+      "chapters/02-threaded/lab/x.sh",
       "deno run bench/loadgen.ts --port 1\ngcc bench/loadgen/loadgen.c\n",
     ),
     ["bench/loadgen.ts"],

@@ -6,7 +6,7 @@
  * (see tests/text_output_test.ts).
  *
  *     deno run -A tests/record_block.ts chapters/02-threaded/README.md:274 \
- *       measurements/twenty_clients.txt [--runs 3]
+ *       lab/twenty_clients.txt [--runs 3]
  *
  * LINE is the line of the block's opening fence; OUT is relative to the
  * Markdown file's folder, and is replaced only when every run exits 0.
@@ -14,8 +14,8 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { readText, ROOT } from "../site/content.ts";
-import { fences } from "../site/fences.ts";
+import { readText, ROOT } from "@echo-lab/site/content";
+import { fences } from "@echo-lab/site/fences";
 
 const USAGE =
   "usage: deno run -A tests/record_block.ts FILE.md:LINE OUT [--runs N]";

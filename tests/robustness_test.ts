@@ -3,11 +3,12 @@
  * peers, exhausted limits and bad input. A server may be slow; it may not
  * crash, spin, leak, or lose a byte of a healthy connection.
  *
- * Two chapters have a documented exception, because it is their lesson:
- * 01-blocking serves one client at a time (so instead of "keeps serving
- * everyone else", it must recover as soon as the slow peer leaves), and
- * 04-nonblocking spins by design (so the "no 100% CPU at the fd limit" check
- * does not apply to it).
+ * A chapter whose lesson is an exception says so in its chapter.ts
+ * (`facts.suites`, see `@echo-lab/lesson/facts`): a chapter that serves one
+ * client at a time must recover as soon as the slow peer leaves instead of
+ * serving everyone else meanwhile, a chapter that spins by design skips the
+ * "no 100% CPU at the fd limit" check, and a costly server task does fewer
+ * connect/close cycles.
  */
 import assert from "node:assert/strict";
 import {
@@ -40,6 +41,7 @@ import {
   writeAll,
 } from "@echo-lab/harness/net";
 import { runClient } from "@echo-lab/harness/client";
+import { loadFacts } from "@echo-lab/harness/facts";
 import {
   accept4,
   close,
@@ -55,17 +57,8 @@ import {
   SOCK_NONBLOCK,
 } from "@echo-lab/shared/constants";
 
-/** Chapters that serve one connection at a time, by design. */
-const SERIAL = new Set(["01-blocking"]);
-/** Chapters whose loop never sleeps, by design. */
-const BUSY = new Set(["04-nonblocking"]);
-/** Connect/close cycles for the leak check. Spawning a process per
- * connection costs ~50 ms of CPU each, and a Worker per connection ~25 ms,
- * so those variants do fewer. */
-const CYCLES: Record<string, number> = {
-  "02-threaded server": 100,
-  "03-process server:per-connection": 60,
-};
+/** Connect/close cycles of the leak check, unless the chapter's
+ * `facts.suites.cycles` asks fewer for a costly server task. */
 const DEFAULT_CYCLES = 5_000;
 /** How much a round of connect/close cycles may grow a server's RSS. */
 const RSS_GROWTH_KIB = 32 * 1024;
@@ -74,12 +67,14 @@ const RSS_GROWTH_KIB = 32 * 1024;
 const NOFILE = 64;
 
 for (const chapter of discoverChapters()) {
+  // Where the chapter departs from the suites by design: its chapter.ts says.
+  const exceptions = (await loadFacts(chapter)).suites ?? {};
   for (const task of serverTasks(chapter)) {
     const name = `${chapter.name} ${task}`;
 
     Deno.test(`${name}: hostile peers never hurt a healthy connection`, async (t) => {
       await using server = await startServer(chapter, task);
-      const serial = SERIAL.has(chapter.name);
+      const serial = exceptions.serial === true;
       await t.step("a peer that resets mid-transfer", async () => {
         await besideHealthy(server, serial, () => {
           connectSendAndReset(server.port, randomBytes(200_000, 5));
@@ -143,7 +138,7 @@ for (const chapter of discoverChapters()) {
           server,
           usageOver(server.pid, 1_000),
         );
-        if (!BUSY.has(chapter.name)) {
+        if (!exceptions.busy) {
           assert.ok(cpu < 0.5, `used ${cpu} s of CPU in 1 s at the fd limit`);
         }
         assert.ok(processState(server.pid) !== null, "server died");
@@ -156,8 +151,8 @@ for (const chapter of discoverChapters()) {
 
     Deno.test(`${name}: connect/close cycles leak no fds, threads or memory`, async () => {
       await using server = await startServer(chapter, task);
-      const cycles = CYCLES[name] ?? DEFAULT_CYCLES;
-      const batch = SERIAL.has(chapter.name) ? 1 : 50;
+      const cycles = exceptions.cycles?.[task] ?? DEFAULT_CYCLES;
+      const batch = exceptions.serial ? 1 : 50;
       await connectAndClose(server.port, cycles, batch);
       await expectEcho(server.port, "warm up");
       const start = await settle(server);

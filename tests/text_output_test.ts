@@ -9,7 +9,7 @@
  * - the lab's default address, `127.0.0.1:7007`, which every server prints;
  * - in the committed file the block names with `from=PATH` (relative to the
  *   Markdown file), the measurement that printed it: ```` ```text output
- *   from=measurements/x.txt ````. Its comment lines (`# ...`: when, where,
+ *   from=lab/x.txt ````. Its comment lines (`# ...`: when, where,
  *   under what load) and `(exit N)` trailers do not count: the figure must be
  *   one the run printed. tests/record_block.ts records such a run.
  *
@@ -21,8 +21,8 @@
  */
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
-import { markdownFiles, readText, ROOT } from "../site/content.ts";
-import { fences } from "../site/fences.ts";
+import { markdownFiles, readText, ROOT } from "@echo-lab/site/content";
+import { fences } from "@echo-lab/site/fences";
 
 /** The default address every server prints (`listening on 127.0.0.1:7007`). */
 const DEFAULT_ADDRESS = ["127.0.0.1", "7007"];

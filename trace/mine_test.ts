@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { discoverChapters, ROOT } from "@echo-lab/harness/chapters";
 import { loadFacts } from "@echo-lab/harness/facts";
-import { straceWorks } from "./record.ts";
+import { straceWorks } from "@echo-lab/harness/strace";
 
 const unavailable = await straceWorks();
 if (unavailable) console.warn(`trace --mine test skipped: ${unavailable}`);

@@ -31,22 +31,6 @@ export interface Recording {
   threads: Map<number, ThreadInfo>;
 }
 
-/** Whether strace can trace a child here (it cannot in some containers). */
-export async function straceWorks(): Promise<string | null> {
-  try {
-    const { code, stderr } = await new Deno.Command("strace", {
-      args: ["-f", "-qq", "-e", "trace=getpid", "-o", "/dev/null", "true"],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    return code === 0
-      ? null
-      : `strace cannot trace here: ${new TextDecoder().decode(stderr).trim()}`;
-  } catch {
-    return "strace is not installed (apt-get install strace)";
-  }
-}
-
 /** Runs `task` of `chapter` under `strace -f` through the scenario; with
  * `script`, that file of the chapter's folder in place of its server.ts
  * (`deno task trace NN --mine` traces my_server.ts). */

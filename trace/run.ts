@@ -17,7 +17,8 @@
 import { join } from "node:path";
 import { discoverChapters } from "@echo-lab/harness/chapters";
 import { describeMachine, machineLine } from "@echo-lab/harness/machine";
-import { record, straceWorks } from "./record.ts";
+import { record } from "./record.ts";
+import { straceWorks } from "@echo-lab/harness/strace";
 import { summarize } from "./analyze.ts";
 import { excerpt } from "./excerpt.ts";
 import { timelineSvg } from "./timeline.ts";

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { discoverChapters } from "@echo-lab/harness/chapters";
 import { loadFacts } from "@echo-lab/harness/facts";
-import { record, straceWorks } from "./record.ts";
+import { record } from "./record.ts";
+import { straceWorks } from "@echo-lab/harness/strace";
 import { summarize } from "./analyze.ts";
 import { violations } from "./expectations.ts";
 

@@ -6,7 +6,7 @@
  * printed after a line naming the machine, the command and the verdict:
  *
  *     deno run -A trace/variant.ts 09-io-uring server:sqpoll \
- *       > chapters/09-io-uring/measurements/sqpoll_trace.txt
+ *       > chapters/09-io-uring/lab/sqpoll_trace.txt
  *
  * @module
  */

@@ -12,7 +12,7 @@ import {
 import { blockingRead } from "@echo-lab/lesson/sequence";
 
 export const facts: ChapterFacts = {
-  loop: "server.ts:accept",
+  loop: "server.ts:loop",
   family: "blocking",
   trace: {
     claim:
@@ -24,4 +24,6 @@ export const facts: ChapterFacts = {
     neverSleeps: [...READINESS_WAITS, "io_uring_enter"],
   },
   sequence: blockingRead("application (one thread)", "asleep in recv()"),
+  // One connection at a time: the suites give a second client no turn.
+  suites: { serial: true },
 };

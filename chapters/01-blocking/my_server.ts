@@ -18,22 +18,9 @@ import { watchStopSignals } from "@echo-lab/shared/stop_signal";
 import { echo } from "./echo.ts";
 import { isPeerGone } from "@echo-lab/shared/errno";
 
-const { address } = parseCli(Deno.args, {
-  usage: "deno task server",
-  summary: "Blocking echo server: one client at a time.",
-});
+const { listener, stop } = setUp();
 
-// #region listen
-const listener = listenOrExit(address); // or one line on stderr, and exit 1
-// While this thread sleeps inside accept or recv, no JavaScript runs on it,
-// signal listeners included. A watchdog thread catches SIGINT/SIGTERM and
-// shuts down every socket we guard, which wakes the sleeping call.
-const stop = watchStopSignals();
-stop.guard(listener.fd);
-announceListening(listener.address);
-// #endregion
-
-// #region accept
+// #region loop
 const buffer = new Uint8Array(64 * 1024);
 // TODO(loop): accept a client, serve it until it leaves, and go back for the
 // next, until a stop signal; a failed accept is logged, then retried after 100
@@ -51,3 +38,23 @@ Deno.exit(0);
 // TODO(serve): run `echo(fd, buffer)` on one connection, guarded so a stop
 // signal wakes it, and close the connection whatever happens.
 // #endregion
+
+/** Parses the command line, listens, and starts the stop watchdog; on a bad
+ * argument or a failed call, one line on stderr and exit. */
+function setUp() {
+  const { address } = parseCli(Deno.args, {
+    usage: "deno task server",
+    summary: "Blocking echo server: one client at a time.",
+  });
+
+  // #region listen
+  const listener = listenOrExit(address); // or one line on stderr, and exit 1
+  // While this thread sleeps inside accept or recv, no JavaScript runs on it,
+  // signal listeners included. A watchdog thread catches SIGINT/SIGTERM and
+  // shuts down every socket we guard, which wakes the sleeping call.
+  const stop = watchStopSignals();
+  stop.guard(listener.fd);
+  announceListening(listener.address);
+  // #endregion
+  return { listener, stop };
+}

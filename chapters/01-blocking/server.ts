@@ -16,22 +16,9 @@ import { watchStopSignals } from "@echo-lab/shared/stop_signal";
 import { echo } from "./echo.ts";
 import { isPeerGone } from "@echo-lab/shared/errno";
 
-const { address } = parseCli(Deno.args, {
-  usage: "deno task server",
-  summary: "Blocking echo server: one client at a time.",
-});
+const { listener, stop } = setUp();
 
-// #region listen
-const listener = listenOrExit(address); // or one line on stderr, and exit 1
-// While this thread sleeps inside accept or recv, no JavaScript runs on it,
-// signal listeners included. A watchdog thread catches SIGINT/SIGTERM and
-// shuts down every socket we guard, which wakes the sleeping call.
-const stop = watchStopSignals();
-stop.guard(listener.fd);
-announceListening(listener.address);
-// #endregion
-
-// #region accept
+// #region loop
 const buffer = new Uint8Array(64 * 1024);
 // #region exercise-loop
 while (!stop.requested) {
@@ -77,3 +64,23 @@ function serve(fd: number): void {
 }
 // #endregion
 // #endregion
+
+/** Parses the command line, listens, and starts the stop watchdog; on a bad
+ * argument or a failed call, one line on stderr and exit. */
+function setUp() {
+  const { address } = parseCli(Deno.args, {
+    usage: "deno task server",
+    summary: "Blocking echo server: one client at a time.",
+  });
+
+  // #region listen
+  const listener = listenOrExit(address); // or one line on stderr, and exit 1
+  // While this thread sleeps inside accept or recv, no JavaScript runs on it,
+  // signal listeners included. A watchdog thread catches SIGINT/SIGTERM and
+  // shuts down every socket we guard, which wakes the sleeping call.
+  const stop = watchStopSignals();
+  stop.guard(listener.fd);
+  announceListening(listener.address);
+  // #endregion
+  return { listener, stop };
+}

@@ -59,7 +59,7 @@ const pool = flags.pool ? await startPool(table.capacity) : null;
 announceListening(listener.address);
 // #endregion
 
-// #region accept
+// #region loop
 // TODO(loop): while there is room under the cap, accept a client and post its
 // descriptor to a Worker; at the cap, wait for room instead of accepting.
 // I AM NOT DONE
@@ -72,7 +72,7 @@ announceListening(listener.address);
 // connection down, so its recv returns 0 (or its send fails with EPIPE) and
 // it finishes and exits by itself. terminate() would not do: it returns at
 // once but cannot interrupt a synchronous FFI call, so the Worker's thread
-// would stay in recv, holding its connection (measurements/terminate.ts).
+// would stay in recv, holding its connection (lab/terminate.ts).
 table.shutdownAll();
 pool?.forEach((worker) => worker.postMessage("exit"));
 await Promise.all(running);

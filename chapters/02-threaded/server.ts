@@ -57,7 +57,7 @@ const pool = flags.pool ? await startPool(table.capacity) : null;
 announceListening(listener.address);
 // #endregion
 
-// #region accept
+// #region loop
 // #region exercise-loop
 while (!stop.requested) {
   if (table.live === table.capacity) {
@@ -92,7 +92,7 @@ while (!stop.requested) {
 // connection down, so its recv returns 0 (or its send fails with EPIPE) and
 // it finishes and exits by itself. terminate() would not do: it returns at
 // once but cannot interrupt a synchronous FFI call, so the Worker's thread
-// would stay in recv, holding its connection (measurements/terminate.ts).
+// would stay in recv, holding its connection (lab/terminate.ts).
 table.shutdownAll();
 pool?.forEach((worker) => worker.postMessage("exit"));
 await Promise.all(running);

@@ -99,7 +99,7 @@ close(listener.fd);
 Deno.exit(0);
 // #endregion
 
-// #region prefork
+// #region loop
 // TODO(prefork): `keepOneWorker`: start a worker that inherits the listener,
 // wait for it to exit, and replace it, until the server stops.
 // #endregion

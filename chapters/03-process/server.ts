@@ -96,7 +96,7 @@ close(listener.fd);
 Deno.exit(0);
 // #endregion
 
-// #region prefork
+// #region loop
 // #region exercise-prefork
 /** One place in the pool: start a worker, wait for it to exit, replace it. */
 async function keepOneWorker(): Promise<void> {

@@ -21,27 +21,7 @@ import { watchStopSignals } from "@echo-lab/shared/stop_signal";
 import { Acceptor } from "@echo-lab/shared/acceptor";
 import { Relay } from "@echo-lab/shared/relay";
 
-const { address } = parseCli(Deno.args, {
-  usage: "deno task server",
-  summary:
-    "Busy-polling echo server: non-blocking sockets, a loop that never sleeps.",
-});
-
-// #region listen
-// SOCK_NONBLOCK: accept4 on this listener never sleeps. With no client
-// queued it fails at once with EAGAIN, which accept4() returns as null.
-const listener = listenOrExit(address, {
-  flags: SOCK_NONBLOCK | SOCK_CLOEXEC,
-  raiseFdLimit: true, // one descriptor per client: take all we may have
-});
-// The loop below never returns to Deno's event loop, so a signal listener on
-// this thread would never get to run. A watchdog thread catches SIGINT and
-// SIGTERM and raises a flag in shared memory; the loop reads the flag on
-// every pass (one atomic load) and winds down. Nothing needs waking: this
-// thread is never asleep.
-const stop = watchStopSignals();
-announceListening(listener.address);
-// #endregion
+const { listener, stop } = setUp();
 
 // #region loop
 const acceptor = new Acceptor(listener.fd);
@@ -77,3 +57,30 @@ function closeEverything(): void {
   stop.close();
 }
 // #endregion
+
+/** Parses the command line, listens, and starts the stop watchdog; on a bad
+ * argument or a failed call, one line on stderr and exit. */
+function setUp() {
+  const { address } = parseCli(Deno.args, {
+    usage: "deno task server",
+    summary:
+      "Busy-polling echo server: non-blocking sockets, a loop that never sleeps.",
+  });
+
+  // #region listen
+  // SOCK_NONBLOCK: accept4 on this listener never sleeps. With no client
+  // queued it fails at once with EAGAIN, which accept4() returns as null.
+  const listener = listenOrExit(address, {
+    flags: SOCK_NONBLOCK | SOCK_CLOEXEC,
+    raiseFdLimit: true, // one descriptor per client: take all we may have
+  });
+  // The loop below never returns to Deno's event loop, so a signal listener on
+  // this thread would never get to run. A watchdog thread catches SIGINT and
+  // SIGTERM and raises a flag in shared memory; the loop reads the flag on
+  // every pass (one atomic load) and winds down. Nothing needs waking: this
+  // thread is never asleep.
+  const stop = watchStopSignals();
+  announceListening(listener.address);
+  // #endregion
+  return { listener, stop };
+}

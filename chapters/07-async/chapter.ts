@@ -8,7 +8,7 @@ import { ACCEPTS, type ChapterFacts } from "@echo-lab/lesson/facts";
 import { copyAndReturn } from "@echo-lab/lesson/sequence";
 
 export const facts: ChapterFacts = {
-  loop: "server.ts:accept",
+  loop: "server.ts:loop",
   family: "I/O multiplexing",
   trace: {
     claim:

@@ -54,7 +54,7 @@ Deno.addSignalListener("SIGTERM", stop);
 announceListening({ ...address, port: listener.addr.port });
 // #endregion
 
-// #region accept
+// #region loop
 // The accept loop. `await listener.accept()` parks this task until the
 // kernel has a completed handshake queued; meanwhile the other tasks run.
 const tasks = new Set<Promise<void>>();

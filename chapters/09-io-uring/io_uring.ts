@@ -279,7 +279,8 @@ export class IoUring {
    * published to the kernel. */
   #sqLocalTail: number;
   /** What io_uring_enter is given as the ring: its fd, or the index
-   * {@linkcode IoUring.registerRingFd} got, with IORING_ENTER_REGISTERED_RING. */
+   * {@linkcode IoUring.enterByIndex} was given, with
+   * IORING_ENTER_REGISTERED_RING. */
   #enterFd: number;
   #enterFlags = 0;
   /** IORING_SETUP_SQPOLL: a kernel thread takes our requests (see
@@ -551,8 +552,10 @@ export class IoUring {
   /** Any other request: `opcode` on `fd` with `length` bytes at `buffer` +
    * `offset`, its op flags, `ioprio` (the u16 in which many opcodes take
    * flags of their own) and `bufferIndex` (u16 buf_index: a registered
-   * buffer's, with IORING_RECVSEND_FIXED_BUF). Opcodes bound in modules of
-   * their own (see zero_copy.ts) are written with it. */
+   * buffer's, with IORING_RECVSEND_FIXED_BUF; or, with IOSQE_BUFFER_SELECT,
+   * u16 buf_group), and `sqeFlags` (the sqe's own IOSQE_* flags). Opcodes
+   * bound in modules of their own (zero_copy.ts, io_uring_modern.ts) are
+   * written with it. */
   prepOp(
     opcode: number,
     fd: number,
@@ -563,6 +566,7 @@ export class IoUring {
     ioprio: number,
     bufferIndex: number,
     userData: number,
+    sqeFlags = 0,
   ): void {
     const sqe = this.#prep(
       opcode,
@@ -574,8 +578,16 @@ export class IoUring {
       opFlags,
       userData,
     );
-    this.#sqes[sqe] |= ioprio << 16; // u16 ioprio
-    this.#sqes[sqe + 10] = bufferIndex; // u16 buf_index at byte 40
+    this.#sqes[sqe] |= (sqeFlags << 8) | (ioprio << 16); // u8 flags, u16 ioprio
+    this.#sqes[sqe + 10] = bufferIndex; // u16 buf_index (or buf_group)
+  }
+
+  /** Names the ring by `index`, a slot IORING_REGISTER_RING_FDS gave it
+   * (see `registerRingFd` in io_uring_modern.ts), in every later
+   * io_uring_enter, with IORING_ENTER_REGISTERED_RING. */
+  enterByIndex(index: number): void {
+    this.#enterFd = index;
+    this.#enterFlags = IORING_ENTER_REGISTERED_RING;
   }
 
   /** Unmaps the rings and closes the ring fd; the kernel cancels whatever is
@@ -634,57 +646,6 @@ export class IoUring {
     return sqe;
   }
   // #endregion
-
-  // #region modern
-  // Requests and registrations of the "modern" io_uring (Linux 5.19-6.1):
-  // one request that completes many times, and buffers the kernel picks.
-
-  /** IORING_OP_ACCEPT with IORING_ACCEPT_MULTISHOT (5.19): one request that
-   * completes once per accepted client, each completion flagged
-   * IORING_CQE_F_MORE while the request stays armed. */
-  prepAcceptMultishot(fd: number, flags: number, userData: number): void {
-    const sqe = this.#prep(
-      IORING_OP_ACCEPT,
-      fd,
-      null,
-      0,
-      0,
-      0,
-      flags,
-      userData,
-    );
-    this.#sqes[sqe] |= IORING_ACCEPT_MULTISHOT << 16; // u16 ioprio
-  }
-
-  /** IORING_OP_RECV with IORING_RECV_MULTISHOT and IOSQE_BUFFER_SELECT
-   * (6.0): one request that completes once per arrival of bytes, each time
-   * into a buffer the kernel takes from the {@linkcode BufferRing} of group
-   * `bufferGroup` (its id in the completion's flags, see
-   * {@linkcode bufferId}). */
-  prepRecvMultishot(fd: number, bufferGroup: number, userData: number): void {
-    const sqe = this.#prep(IORING_OP_RECV, fd, null, 0, 0, 0, 0, userData);
-    this.#sqes[sqe] |= (IOSQE_BUFFER_SELECT << 8) |
-      (IORING_RECV_MULTISHOT << 16);
-    this.#sqes[sqe + 10] = bufferGroup; // u16 buf_group at byte 40
-  }
-
-  /** IORING_REGISTER_RING_FDS (5.18): registers the ring's own fd with the
-   * calling thread, so every later io_uring_enter names the ring by a small
-   * index and the kernel skips looking the fd up (fdget/fdput) each call. */
-  registerRingFd(): void {
-    // struct io_uring_rsrc_update { u32 offset; u32 resv; u64 data; }:
-    // offset -1 lets the kernel choose the index and write it back.
-    const update = new Uint32Array([0xffffffff, 0, this.fd, 0]);
-    ioUringRegister(
-      this.fd,
-      IORING_REGISTER_RING_FDS,
-      new Uint8Array(update.buffer),
-      1,
-    );
-    this.#enterFd = update[0];
-    this.#enterFlags = IORING_ENTER_REGISTERED_RING;
-  }
-  // #endregion
 }
 
 function mmap(fd: number, offset: number, bytes: number): Deno.PointerObject {
@@ -703,9 +664,10 @@ function mmap(fd: number, offset: number, bytes: number): Deno.PointerObject {
   return pointer;
 }
 
-// #region modern-binding
-// io_uring_register(2) and provided buffer rings: the parts of io_uring that
-// chapter 09's `server:modern` uses on top of the classic ones above.
+// #region setup-options
+// What io_uring_setup may be asked for beyond the SQ size (SQPOLL among
+// them), and io_uring_register(2). The bindings only `server:modern` uses
+// (multishot requests, provided buffer rings) are in io_uring_modern.ts.
 
 const SYS_io_uring_register = 427n;
 
@@ -719,13 +681,6 @@ export const IORING_SQ_NEED_WAKEUP = 1 << 0;
 /** io_uring_enter flags for SQPOLL: wake the SQ thread; wait for SQ room. */
 export const IORING_ENTER_SQ_WAKEUP = 1 << 1;
 export const IORING_ENTER_SQ_WAIT = 1 << 2;
-/** Only one thread ever submits, a promise the kernel enforces (-EEXIST) and
- * uses for internal optimisations (6.0; io_uring_setup(2)). */
-export const IORING_SETUP_SINGLE_ISSUER = 1 << 12;
-/** Completion work waits until the submitter asks for completions in
- * io_uring_enter(GETEVENTS), instead of interrupting it whenever a packet
- * lands (6.1; needs SINGLE_ISSUER). */
-export const IORING_SETUP_DEFER_TASKRUN = 1 << 13;
 /** What {@linkcode IoUring.setup} may be asked for beyond the SQ size. */
 export interface RingOptions {
   /** IORING_SETUP_* flags. */
@@ -737,28 +692,10 @@ export interface RingOptions {
   sqThreadIdleMs?: number;
 }
 
-/** sqe->flags: take the buffer from the group in sqe->buf_group (5.7). */
-export const IOSQE_BUFFER_SELECT = 1 << 5;
-/** sqe->ioprio of an accept: stay armed, complete once per client (5.19). */
-export const IORING_ACCEPT_MULTISHOT = 1 << 0;
-/** sqe->ioprio of a recv: stay armed, complete once per arrival (6.0). */
-export const IORING_RECV_MULTISHOT = 1 << 1;
-/** cqe->flags: a buffer was taken from a ring; its id is flags >> 16. */
-export const IORING_CQE_F_BUFFER = 1 << 0;
 /** cqe->flags: the multishot request that completed is still armed. */
 export const IORING_CQE_F_MORE = 1 << 1;
 /** io_uring_enter flag: `fd` is an index from IORING_REGISTER_RING_FDS. */
 export const IORING_ENTER_REGISTERED_RING = 1 << 4;
-
-// io_uring_register opcodes (enum in <linux/io_uring.h>).
-const IORING_REGISTER_RING_FDS = 20; // 5.18
-const IORING_REGISTER_PBUF_RING = 22; // 5.19
-const IORING_UNREGISTER_PBUF_RING = 23;
-
-/** The id of the buffer a completion's bytes are in, from its flags. */
-export function bufferId(cqeFlags: number): number {
-  return cqeFlags >>> 16; // IORING_CQE_BUFFER_SHIFT
-}
 
 /** io_uring_register(2): `opcode` with its argument struct(s). */
 export function ioUringRegister(
@@ -774,107 +711,9 @@ export function ioUringRegister(
   );
 }
 
-/**
- * A provided buffer ring (IORING_REGISTER_PBUF_RING, Linux 5.19; multishot
- * recv uses it from 6.0): `count` buffers of `size` bytes, and a ring of
- * `struct io_uring_buf { u64 addr; u32 len; u16 bid; u16 resv; }` entries
- * through which we hand free buffers to the kernel. A request flagged
- * IOSQE_BUFFER_SELECT takes the next one at the moment bytes arrive, so an
- * idle connection holds no buffer at all. The kernel advances its own head;
- * we advance the tail, which overlays the first entry's `resv` (byte 14).
- */
-export class BufferRing {
-  /** All the buffers, back to back: buffer `id` starts at `id * size`. */
-  readonly memory: IoBuffer;
-  // The entries as 32-bit and as 16-bit words, and the tail alone.
-  readonly #ring: Uint32Array;
-  readonly #ring16: Uint16Array;
-  readonly #tail: Uint16Array;
-  readonly #pointer: Deno.PointerObject;
-  readonly #ringBytes: number;
-  #localTail = 0;
-
-  constructor(
-    ring: IoUring,
-    readonly group: number,
-    readonly count: number,
-    readonly size: number,
-  ) {
-    // The kernel maps the entries by page, so they get pages of their own.
-    this.#ringBytes = Math.ceil(count * 16 / 4096) * 4096;
-    this.#pointer = mmapAnonymous(this.#ringBytes);
-    const entries = Deno.UnsafePointerView.getArrayBuffer(
-      this.#pointer,
-      this.#ringBytes,
-    );
-    this.#ring = new Uint32Array(entries);
-    this.#ring16 = new Uint16Array(entries);
-    this.#tail = new Uint16Array(entries, 14, 1);
-    this.memory = new IoBuffer(count * size);
-    // struct io_uring_buf_reg { u64 ring_addr; u32 ring_entries; u16 bgid;
-    // u16 flags; u64 resv[3]; }
-    const reg = new Uint32Array(40 / 4);
-    const address = Number(Deno.UnsafePointer.value(this.#pointer));
-    reg[0] = address >>> 0;
-    reg[1] = address / TWO_TO_32;
-    reg[2] = count; // a power of two
-    reg[3] = group;
-    try {
-      ioUringRegister(
-        ring.fd,
-        IORING_REGISTER_PBUF_RING,
-        new Uint8Array(reg.buffer),
-        1,
-      );
-    } catch (error) {
-      libc.munmap(this.#pointer, BigInt(this.#ringBytes));
-      throw error;
-    }
-    for (let id = 0; id < count; id++) this.provide(id);
-    this.publish();
-  }
-
-  /** The bytes of buffer `id`, `length` of them. */
-  bytes(id: number, length: number): Uint8Array {
-    return this.memory.bytes.subarray(id * this.size, id * this.size + length);
-  }
-
-  /** Queues buffer `id` to go back to the kernel at the next
-   * {@linkcode BufferRing.publish}. */
-  provide(id: number): void {
-    const entry = (this.#localTail & (this.count - 1)) * 4;
-    const address = this.memory.address + id * this.size;
-    this.#ring[entry] = address >>> 0;
-    this.#ring[entry + 1] = address / TWO_TO_32;
-    this.#ring[entry + 2] = this.size;
-    // u16 bid, then u16 resv, which in entry 0 is the tail itself: write
-    // only the low half.
-    this.#ring16[entry * 2 + 6] = id;
-    this.#localTail = (this.#localTail + 1) & 0xffff;
-  }
-
-  /** Makes every provided buffer visible to the kernel: one release store
-   * of the tail, after the entries it covers. */
-  publish(): void {
-    Atomics.store(this.#tail, 0, this.#localTail);
-  }
-
-  /** Unregisters the group and frees the entries; call once no request can
-   * pick from it any more. */
-  close(ring: IoUring): void {
-    const reg = new Uint32Array(40 / 4);
-    reg[3] = this.group;
-    ioUringRegister(
-      ring.fd,
-      IORING_UNREGISTER_PBUF_RING,
-      new Uint8Array(reg.buffer),
-      1,
-    );
-    libc.munmap(this.#pointer, BigInt(this.#ringBytes));
-  }
-}
-
-function mmapAnonymous(bytes: number): Deno.PointerObject {
+/** Private anonymous memory of `bytes` bytes (mmap(2)), for memory the
+ * kernel reads by address; free it with {@linkcode munmapAnonymous}. */
+export function mmapAnonymous(bytes: number): Deno.PointerObject {
   const MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
   const pointer = libc.mmap(
     null,
@@ -889,5 +728,10 @@ function mmapAnonymous(bytes: number): Deno.PointerObject {
     throw new SyscallError("mmap", code);
   }
   return pointer;
+}
+
+/** Frees memory from {@linkcode mmapAnonymous}. */
+export function munmapAnonymous(pointer: Deno.PointerObject, bytes: number) {
+  libc.munmap(pointer, BigInt(bytes));
 }
 // #endregion

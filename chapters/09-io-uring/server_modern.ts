@@ -37,17 +37,22 @@ import {
   SyscallError,
 } from "@echo-lab/shared/errno";
 import {
-  bufferId,
-  BufferRing,
   IORING_ASYNC_CANCEL_ALL,
   IORING_ASYNC_CANCEL_ANY,
   IORING_CQE_F_MORE,
-  IORING_SETUP_DEFER_TASKRUN,
-  IORING_SETUP_SINGLE_ISSUER,
   IORING_SETUP_SQPOLL,
   IoUring,
   timespec,
 } from "./io_uring.ts";
+import {
+  bufferId,
+  BufferRing,
+  IORING_SETUP_DEFER_TASKRUN,
+  IORING_SETUP_SINGLE_ISSUER,
+  prepAcceptMultishot,
+  prepRecvMultishot,
+  registerRingFd,
+} from "./io_uring_modern.ts";
 import { announceForm, ECHO_OPCODES, probe } from "./probe.ts";
 import { exitUnsupported } from "@echo-lab/shared/platform";
 import { listenOrExit } from "@echo-lab/shared/listen";
@@ -112,7 +117,7 @@ const ACCEPT_BACKOFF = timespec(100);
 // #endregion
 
 // #region loop
-ring.prepAcceptMultishot(listener.fd, SOCK_CLOEXEC, tag(ACCEPT, 0));
+prepAcceptMultishot(ring, listener.fd, SOCK_CLOEXEC, tag(ACCEPT, 0));
 while (!stop.requested) {
   // Every buffer freed and every request queued while handling the last
   // batch goes to the kernel now: the buffers by one store to the buffer
@@ -175,7 +180,7 @@ function accepted(result: number, armed: boolean): void {
 function acceptAgain(): void {
   accepting = !stop.requested;
   if (accepting) {
-    ring.prepAcceptMultishot(listener.fd, SOCK_CLOEXEC, tag(ACCEPT, 0));
+    prepAcceptMultishot(ring, listener.fd, SOCK_CLOEXEC, tag(ACCEPT, 0));
   }
 }
 // #endregion
@@ -230,7 +235,7 @@ function settle(c: Connection): void {
   const wantRecv = !c.ended && !c.starved && !stop.requested &&
     c.held < MAX_HELD;
   if (wantRecv && !c.receiving) {
-    ring.prepRecvMultishot(c.fd, GROUP, tag(RECV, c.fd));
+    prepRecvMultishot(ring, c.fd, GROUP, tag(RECV, c.fd));
     c.receiving = true;
   } else if (!wantRecv && c.receiving && !c.cancelling && !stop.requested) {
     // Disarm it: the cancel completes it with -ECANCELED (shutDown cancels
@@ -370,7 +375,7 @@ function ringWithFallbacks(
     }
   }
   try {
-    ring!.registerRingFd();
+    registerRingFd(ring!);
     form.push("registered ring fd");
   } catch (error) {
     fallbacks.push(

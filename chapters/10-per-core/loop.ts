@@ -118,7 +118,8 @@ function acceptAll(): void {
       if (errno === ECONNABORTED) continue; // gave up while queued
       if (errno === EINVAL) return; // shut down: the hang-up comes next
       // EMFILE, ENFILE, ENOBUFS: the connection stays queued. Stop watching
-      // the listener for 100 ms rather than spin on it.
+      // the listener for 100 ms rather than spin on it. DEL, not chapter
+      // 06's MOD: epoll_ctl(2) rejects MOD on an EPOLLEXCLUSIVE entry (EINVAL).
       console.error(`loop ${id}: accept: ${(error as Error).message}`);
       epollCtl(epfd, EPOLL_CTL_DEL, listener, 0);
       acceptPausedUntil = Date.now() + 100;

@@ -41,46 +41,10 @@ import {
   socket,
 } from "@echo-lab/shared/socket";
 import { watchStopSignals } from "@echo-lab/shared/stop_signal";
+import type { SocketAddress } from "@echo-lab/shared/sockaddr";
 import type { LoopJob, LoopReport } from "./loop.ts";
 
-const { address, flags } = parseCli(Deno.args, {
-  usage: "deno task server",
-  summary: "Echo server with one epoll loop per core, on Worker threads.",
-  flags: {
-    loops: {
-      type: "integer",
-      description: "event loops, one thread each (default: one per core)",
-      default: navigator.hardwareConcurrency,
-      min: 1,
-      max: 64,
-    },
-    shared: {
-      type: "boolean",
-      description: "one listener shared by every loop, with EPOLLEXCLUSIVE",
-    },
-    "no-exclusive": {
-      type: "boolean",
-      description: "with --shared, no EPOLLEXCLUSIVE: every loop wakes",
-    },
-    stats: {
-      type: "boolean",
-      description: "print each loop's thread id, and at exit its counters",
-    },
-  },
-});
-if (flags["no-exclusive"] && !flags.shared) {
-  fatal("--no-exclusive only makes sense with --shared");
-}
-
-// #region listen
-// One listener per loop, all on the same port (the first takes the port the
-// kernel picks for --port 0, the rest join it), or a single one for all.
-const listeners = flags.shared ? [listen(address)] : reusePortGroup();
-// SIGINT/SIGTERM: the watchdog thread shuts every listener down. Each loop
-// sees its listener hang up (EPOLLHUP) and winds itself down.
-const stop = watchStopSignals();
-listeners.forEach(({ fd }) => stop.guard(fd));
-// #endregion
+const { flags, listeners, stop } = setUp();
 
 // #region loops
 // The descriptor table belongs to the process, so a listener opened here is
@@ -111,9 +75,55 @@ if (flags.stats) reports.forEach(printReport);
 Deno.exit(0);
 // #endregion
 
+/** Parses the command line, opens the listeners, and starts the stop
+ * watchdog; on a bad argument or a failed call, one line on stderr and exit. */
+function setUp() {
+  const { address, flags } = parseCli(Deno.args, {
+    usage: "deno task server",
+    summary: "Echo server with one epoll loop per core, on Worker threads.",
+    flags: {
+      loops: {
+        type: "integer",
+        description: "event loops, one thread each (default: one per core)",
+        default: navigator.hardwareConcurrency,
+        min: 1,
+        max: 64,
+      },
+      shared: {
+        type: "boolean",
+        description: "one listener shared by every loop, with EPOLLEXCLUSIVE",
+      },
+      "no-exclusive": {
+        type: "boolean",
+        description: "with --shared, no EPOLLEXCLUSIVE: every loop wakes",
+      },
+      stats: {
+        type: "boolean",
+        description: "print each loop's thread id, and at exit its counters",
+      },
+    },
+  });
+  if (flags["no-exclusive"] && !flags.shared) {
+    fatal("--no-exclusive only makes sense with --shared");
+  }
+
+  // #region listen
+  // One listener per loop, all on the same port (the first takes the port the
+  // kernel picks for --port 0, the rest join it), or a single one for all.
+  const listeners = flags.shared
+    ? [listen(address)]
+    : reusePortGroup(address, flags);
+  // SIGINT/SIGTERM: the watchdog thread shuts every listener down. Each loop
+  // sees its listener hang up (EPOLLHUP) and winds itself down.
+  const stop = watchStopSignals();
+  listeners.forEach(({ fd }) => stop.guard(fd));
+  // #endregion
+  return { flags, listeners, stop };
+}
+
 // #region helpers
 /** A non-blocking listener on `at`: the loops accept until EAGAIN. */
-function listen(at: typeof address, reusePort = false): Listener {
+function listen(at: SocketAddress, reusePort = false): Listener {
   return listenOrExit(at, {
     flags: SOCK_NONBLOCK | SOCK_CLOEXEC,
     raiseFdLimit: true,
@@ -121,8 +131,11 @@ function listen(at: typeof address, reusePort = false): Listener {
   });
 }
 
-/** `--loops` listeners bound with SO_REUSEPORT to one address. */
-function reusePortGroup(): Listener[] {
+/** `--loops` listeners bound with SO_REUSEPORT to `address`. */
+function reusePortGroup(
+  address: SocketAddress,
+  flags: { loops: number },
+): Listener[] {
   if (address.port !== 0) refuseIfTaken(address);
   const first = listen(address, true);
   const group = [first];
@@ -138,7 +151,7 @@ function reusePortGroup(): Listener[] {
  * A bind without the option conflicts with any listener on the port, group
  * or not. It is released at once, so the port is unguarded again for the
  * microseconds until our own first bind. */
-function refuseIfTaken(at: typeof address): void {
+function refuseIfTaken(at: SocketAddress): void {
   let fd = -1;
   try {
     fd = socket(at.family, SOCK_CLOEXEC);
