@@ -538,7 +538,7 @@ export function countsText(results: BenchResults, block: Block): string {
     `serves more sockets per call the more are ready at once). Counted ` +
     `${machine(results)} by \`deno task bench\` (bench/count.ts, ` +
     `bench/results/latest.json).`,
-  ].join("\n\n");
+  ].map((part, i) => i === 0 ? part : wrap(part)).join("\n\n");
 }
 
 function machine(results: BenchResults): string {
