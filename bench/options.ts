@@ -22,8 +22,9 @@ options:
   --quick               smoke run, about a minute: 1 round of 300 ms at 1
                         and 10 connections, probe up to 100, one rate; a
                         new temp dir, written even when noisy (marked)
-  --reproduce           re-measure the ratios the READMEs quote (about 3
-                        minutes: 3 rounds of 300 ms) and print each beside
+  --reproduce           re-measure the ratios the READMEs quote (about 6
+                        minutes: 3 rounds, as long as the full run's, so
+                        like is compared with like) and print each beside
                         the committed one
   --against FILE        --reproduce: the committed run
                         (bench/results/latest.json)
@@ -147,8 +148,8 @@ export function parseOptions(args: string[]): Options {
       .sort((a, b) => a - b),
     rounds: one("rounds", pick(5, 1, 3)),
     openLoopRounds: one("open-loop-rounds", 1),
-    roundMs: one("round-ms", pick(1000, 300, 300)),
-    warmupMs: one("warmup-ms", pick(300, 100, 200)),
+    roundMs: one("round-ms", pick(1000, 300, 1000)),
+    warmupMs: one("warmup-ms", pick(300, 100, 300)),
     maxConnections: one("max-connections", pick(10_000, 100)),
     memoryBudgetMb: one("memory-mb", 6144),
     timeoutMs: one("timeout-ms", pick(5000, 2000)),
