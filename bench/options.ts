@@ -22,7 +22,7 @@ options:
   --quick               smoke run, about a minute: 1 round of 300 ms at 1
                         and 10 connections, probe up to 100, one rate; a
                         new temp dir, written even when noisy (marked)
-  --reproduce           re-measure the ratios the READMEs quote (about 6
+  --reproduce           re-measure the ratios the READMEs quote (about 8
                         minutes: 3 rounds, as long as the full run's, so
                         like is compared with like) and print each beside
                         the committed one
