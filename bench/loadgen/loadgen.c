@@ -487,19 +487,12 @@ static int process_cpu(int pid, double *seconds, int *ppid) {
 /* One process: utime+stime+cutime+cstime, VmRSS, VmSize, Threads. */
 static int process_usage(int pid, struct usage *u, int *ppid) {
   char path[64], buf[4096];
-  snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  if (read_file(path, buf, sizeof buf)) return -1;
-  char *p = strrchr(buf, ')'); /* the command name may hold anything */
-  if (!p) return -1;
-  long long f[20] = {0};
-  char state;
-  /* after ")": state ppid pgrp session tty tpgid flags minflt cminflt majflt
-   * cmajflt utime stime cutime cstime */
-  sscanf(p + 2, "%c %lld %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld %lld %lld %lld",
-         &state, &f[0], &f[1], &f[2], &f[3], &f[4]);
-  if (ppid) *ppid = f[0];
+  double seconds;
+  int parent;
+  if (process_cpu(pid, &seconds, &parent)) return -1;
+  if (ppid) *ppid = parent;
   if (!u) return 0;
-  u->cpu_seconds += (f[1] + f[2] + f[3] + f[4]) / (double)sysconf(_SC_CLK_TCK);
+  u->cpu_seconds += seconds;
   snprintf(path, sizeof path, "/proc/%d/status", pid);
   if (read_file(path, buf, sizeof buf)) return 0;
   u->rss_bytes += status_field(buf, "VmRSS:") * 1024; /* 0 for a zombie */
@@ -549,11 +542,7 @@ static double other_tasks_seconds(int server_pid) {
   DIR *d = opendir("/proc");
   for (struct dirent *e; d && (e = readdir(d)) && n < (1 << 16);) {
     int p = atoi(e->d_name);
-    struct usage u = {0};
-    if (p > 0 && process_cpu(p, &u.cpu_seconds, &parents[n]) == 0) {
-      pids[n] = p;
-      cpu[n++] = u.cpu_seconds;
-    }
+    if (p > 0 && process_cpu(p, &cpu[n], &parents[n]) == 0) pids[n++] = p;
   }
   if (d) closedir(d);
   /* The server's family, to a fixed point: a process whose parent is in it. */
