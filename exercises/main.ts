@@ -11,6 +11,7 @@
  */
 import { relative } from "node:path";
 import { ROOT } from "@echo-lab/harness/chapters";
+import { wrap } from "@echo-lab/harness/text";
 import type { CheckResult } from "./checks.ts";
 import {
   discoverExercises,
@@ -208,19 +209,6 @@ function needNumber(args: string[]): string {
     throw new Error("which exercise? e.g. 06");
   }
   return args[0];
-}
-
-/** `text` in lines of at most 79 columns, each after the first starting
- * with `prefix`. */
-function wrap(text: string, prefix: string): string {
-  const lines = [""];
-  for (const word of text.split(" ")) {
-    if (lines.at(-1)!.length + word.length + prefix.length >= 79) {
-      lines.push("");
-    }
-    lines[lines.length - 1] += (lines.at(-1) ? " " : "") + word;
-  }
-  return lines.join(`\n${prefix}`);
 }
 
 function indent(text: string): string {

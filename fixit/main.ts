@@ -10,6 +10,7 @@
  */
 import { relative } from "node:path";
 import { ROOT } from "@echo-lab/harness/chapters";
+import { wrap } from "@echo-lab/harness/text";
 import {
   discoverFixits,
   ensureWritten,
@@ -117,17 +118,4 @@ function reset(name: string | undefined): number {
   } catch { /* it had not passed */ }
   console.log(`${relative(ROOT, fixit.file)}: back as shipped`);
   return 0;
-}
-
-/** `text` in lines of at most 79 columns, each after the first starting
- * with `prefix`. */
-function wrap(text: string, prefix: string): string {
-  const lines = [""];
-  for (const word of text.split(" ")) {
-    if (lines.at(-1)!.length + word.length + prefix.length >= 79) {
-      lines.push("");
-    }
-    lines[lines.length - 1] += (lines.at(-1) ? " " : "") + word;
-  }
-  return lines.join(`\n${prefix}`);
 }

@@ -64,7 +64,8 @@ export function taskCommand(
   return [Deno.execPath(), ...args, ...extraArgs];
 }
 
-function exists(path: string): boolean {
+/** Whether `path` names a file or folder. */
+export function exists(path: string): boolean {
   try {
     Deno.statSync(path);
     return true;

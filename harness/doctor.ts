@@ -14,7 +14,7 @@
  */
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Chapter, discoverChapters } from "./chapters.ts";
+import { type Chapter, discoverChapters, exists } from "./chapters.ts";
 import { straceWorks } from "./strace.ts";
 
 /** What a chapter needs from the machine beyond what its tasks' permission
@@ -267,14 +267,5 @@ function readText(path: string): string | undefined {
     return Deno.readTextFileSync(path);
   } catch {
     return undefined;
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
