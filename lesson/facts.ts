@@ -33,7 +33,8 @@ export interface TracePromise {
   claim: string;
   /** Each entry: one of `calls` slept on at least `atLeast` lanes of `on`. */
   sleeps?: { calls: string[]; on: LaneKind; atLeast?: number }[];
-  /** None of these calls ever slept, on any lane. */
+  /** None of these calls slept, on any lane, more than once (a single long
+   * call may be preemption: see `REPEATED_SLEEPS` in trace/analyze.ts). */
   neverSleeps?: string[];
   /** Each of these calls was made at least this often. */
   atLeastCalls?: Record<string, number>;

@@ -12,6 +12,12 @@ import { TRANSFERS } from "./calls.ts";
 /** A call counts as a sleep when the thread spent this long inside it. */
 export const SLEEP_SECONDS = 0.005;
 
+/** How many sleeps in one call make it a call the model sleeps in. A call
+ * that "slept" once may only have been preempted (strace -T times a call
+ * from its entry stop to its exit stop, so a tracer or tracee left off the
+ * CPU on a busy machine stretches it); a model's sleeps repeat. */
+export const REPEATED_SLEEPS = 2;
+
 const WAITS = new Set(READINESS_WAITS);
 const TRANSFER_CALLS = new Set(TRANSFERS);
 
@@ -83,6 +89,8 @@ export function sleeps(call: Call): boolean {
 export interface SleepSummary {
   /** call name → labels of the lanes where it slept */
   sleptIn: Record<string, string[]>;
+  /** call name → how many times it slept, on any lane */
+  sleeps: Record<string, number>;
   /** call name → how many times it was made on any lane */
   counts: Record<string, number>;
   /** processes that did socket work */
@@ -96,11 +104,13 @@ export interface SleepSummary {
 export function summarize(recording: Recording): SleepSummary {
   const laneList = lanes(recording);
   const sleptIn: Record<string, string[]> = {};
+  const sleepCounts: Record<string, number> = {};
   const counts: Record<string, number> = {};
   for (const lane of laneList) {
     for (const call of lane.calls) {
       counts[call.name] = (counts[call.name] ?? 0) + 1;
       if (!sleeps(call)) continue;
+      sleepCounts[call.name] = (sleepCounts[call.name] ?? 0) + 1;
       sleptIn[call.name] ??= [];
       if (!sleptIn[call.name].includes(lane.label)) {
         sleptIn[call.name].push(lane.label);
@@ -113,6 +123,7 @@ export function summarize(recording: Recording): SleepSummary {
   }
   return {
     sleptIn,
+    sleeps: sleepCounts,
     counts,
     processes: new Set(laneList.map((lane) => lane.pid)).size,
     threads: laneList.length,

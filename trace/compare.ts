@@ -5,7 +5,7 @@
  * @module
  */
 import type { Recording } from "./record.ts";
-import { lanes, sleeps } from "./analyze.ts";
+import { lanes, REPEATED_SLEEPS, sleeps } from "./analyze.ts";
 
 /** Per call name: how often it was made on the server's lanes, and how
  * often it came back EAGAIN ("nothing now"). */
@@ -117,10 +117,8 @@ function differences(yours: Tally, ref: Tally): string[] {
     }
     said.push(`- ${line}`);
   }
-  // A call that "slept" once may only have been preempted on a busy
-  // machine: a model's sleeps repeat, so twice is the bar.
   const sleepsIn = (t: Tally) =>
-    Object.entries(t.slept).filter(([, { times }]) => times >= 2)
+    Object.entries(t.slept).filter(([, { times }]) => times >= REPEATED_SLEEPS)
       .map(([call, { lanes }]) => `${call} (${lanes.join(", ")})`)
       .join(", ") || "nothing: it never waits in the kernel";
   const yourSleeps = sleepsIn(yours), refSleeps = sleepsIn(ref);

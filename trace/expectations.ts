@@ -5,7 +5,7 @@
  * @module
  */
 import type { LaneKind, TracePromise } from "@echo-lab/lesson/facts";
-import type { SleepSummary } from "./analyze.ts";
+import { REPEATED_SLEEPS, type SleepSummary } from "./analyze.ts";
 
 /** The ways `summary` breaks `expectation`; empty when it keeps it. */
 export function violations(
@@ -28,8 +28,12 @@ export function violations(
     }
   }
   for (const call of expectation.neverSleeps ?? []) {
-    const where = summary.sleptIn[call];
-    if (where?.length) problems.push(`${call} slept on ${where.join(", ")}`);
+    const times = summary.sleeps[call] ?? 0;
+    if (times >= REPEATED_SLEEPS) {
+      problems.push(
+        `${call} slept ${times} times on ${summary.sleptIn[call].join(", ")}`,
+      );
+    }
   }
   for (const [call, count] of Object.entries(expectation.atLeastCalls ?? {})) {
     const made = summary.counts[call] ?? 0;
