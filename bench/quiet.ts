@@ -1,8 +1,9 @@
 /**
  * The quiet check: a figure is only worth comparing when nothing else ran
  * beside it. Every measurement reports what the rest of the machine used
- * meanwhile (all busy time, steal included, minus the server's and the load
- * generator's: `otherCores`); one above QUIET_LIMIT is made again, a
+ * meanwhile (the CPU of every other task, counted task by task, steal
+ * included, ksoftirqd's share of the echo's own packets not: `otherCores`,
+ * see `other_tasks_seconds` in loadgen/loadgen.c); one above QUIET_LIMIT is made again, a
  * bounded number of times, and one that stays noisy is named.
  *
  * @module

@@ -248,8 +248,9 @@ export interface Round {
    * idle time, from /proc/stat. */
   machineCpuSeconds: number;
   /** CPU seconds of every other task on the machine (neither the server's
-   * processes nor the load generator), steal included, counted task by task
-   * from /proc (schema 3 runs from 2026-12-06 on; absent before). */
+   * processes nor the load generator, nor ksoftirqd), steal included,
+   * counted task by task from /proc (schema 3 runs from 2026-12-06 on;
+   * absent before). */
   otherTasksCpuSeconds?: number | null;
   /** The other work beside the measurement, per wall second: the other
    * tasks' CPU (otherTasksCpuSeconds) where counted, else (machineCpuSeconds

@@ -526,10 +526,22 @@ static int tree_usage(int pid, struct usage *u) {
   return 0;
 }
 
+/* Whether `pid` is a ksoftirqd/N kernel thread. When softirq work keeps
+ * coming back (more than MAX_SOFTIRQ_RESTART rounds or MAX_SOFTIRQ_TIME in
+ * __do_softirq, kernel/softirq.c), the kernel hands the rest to ksoftirqd.
+ * On a bench machine that is the loopback's receive path (net_rx_action,
+ * net/core/dev.c) finishing the echo's own packets at thousands of
+ * connections: part of the workload, not other work beside it. */
+static int is_ksoftirqd(int pid) {
+  char path[64], comm[64];
+  snprintf(path, sizeof path, "/proc/%d/comm", pid);
+  return read_file(path, comm, sizeof comm) == 0 && strncmp(comm, "ksoftirqd/", 10) == 0;
+}
+
 /* CPU seconds of every task on the machine that is neither the server's
  * family (`server_pid` and its descendants) nor this load generator, plus
- * steal (another guest running on our cores): the other work beside a
- * measurement. Reaped children count through their parent's cutime, so a
+ * steal (another guest running on our cores) and ksoftirqd (above): the
+ * other work beside a measurement. Reaped children count through their parent's cutime, so a
  * short job that came and went is seen too. It is counted task by task
  * because the machine's busy time (wall x cores - idle) also holds interrupt
  * time on cores that were idle, charged to no task: on loopback the wake-ups
@@ -556,7 +568,7 @@ static double other_tasks_seconds(int server_pid) {
   }
   double seconds = 0;
   for (int i = 0; i < n; i++)
-    if (!family[i]) seconds += cpu[i];
+    if (!family[i] && !is_ksoftirqd(pids[i])) seconds += cpu[i];
   char buf[512];
   unsigned long long user, nice, sys, idle, iowait, irq, softirq, steal = 0;
   if (read_file("/proc/stat", buf, sizeof buf) == 0)
