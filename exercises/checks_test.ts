@@ -1,11 +1,10 @@
 /**
  * The exercise checks have teeth, both ways, for every exercise: the stub as
  * shipped, treated as started, fails them; the chapter's own server.ts, put
- * in the exercise's place, passes them. Every wrong solution under
- * testdata/ (a chapter's folder name, then one file per mistake, whose
- * `// expect:` line is the reason it must fail with) fails, and says why;
- * so does another chapter's server submitted as this chapter's. A changed
- * task in a chapter's deno.json fails, naming the change. And solving one
+ * in the exercise's place, passes them. Every wrong solution in testdata/
+ * fails, and says why; so does another chapter's server submitted as this
+ * chapter's. A changed task in a chapter's deno.json fails, naming the
+ * change. And solving one
  * exercise by hand, in a copy of the repository, turns it to done in `learn`
  * and in the test summary.
  *
@@ -15,6 +14,7 @@
  */
 import assert from "node:assert/strict";
 import { basename, join, relative } from "node:path";
+import { applyChanges, type Change } from "@echo-lab/harness/change";
 import { ROOT } from "@echo-lab/harness/chapters";
 import { checkFile, type CheckResult, loadModel } from "./checks.ts";
 import {
@@ -104,18 +104,38 @@ Deno.test("exercises: each chapter's server.ts, in the exercise's place, passes;
   ]);
 });
 
+/** A wrong solution, as testdata/NN-name.json lists them for chapter
+ * NN-name: the chapter's own file with a small mistake made in it. */
+interface WrongSolution {
+  name: string;
+  /** What is wrong, in a sentence. */
+  mistake: string;
+  /** The reason (a regular expression) the checks must fail it with. */
+  expect: string;
+  /** The chapter's file the mistake is made in, submitted whole. */
+  file: string;
+  changes: Change[];
+}
+
 Deno.test("exercises: every wrong solution in testdata/ fails, and says why", async (t) => {
   const cases: Case[] = [];
-  for (const { name: dir } of Deno.readDirSync(TESTDATA)) {
-    const exercise = exerciseNamed(dir);
-    for (const { name: file } of Deno.readDirSync(join(TESTDATA, dir))) {
-      const source = Deno.readTextFileSync(join(TESTDATA, dir, file));
-      const expect = source.match(/^\/\/ expect: (.+)$/m)?.[1];
-      assert.ok(expect, `${dir}/${file} has no "// expect:" line`);
+  for (const { name } of Deno.readDirSync(TESTDATA)) {
+    const chapter = basename(name, ".json");
+    const exercise = exerciseNamed(chapter);
+    const wrong: WrongSolution[] = JSON.parse(
+      Deno.readTextFileSync(join(TESTDATA, name)),
+    );
+    for (const { name, expect, file, changes } of wrong) {
       cases.push({
-        name: `${dir}/${basename(file, ".ts")}`,
+        name: `${chapter}/${name}`,
         exercise,
-        source,
+        // Built from the chapter's file as it is now; a change that no
+        // longer applies throws, rather than test the right solution.
+        source: applyChanges(
+          Deno.readTextFileSync(join(exercise.chapter.dir, file)),
+          changes,
+          `testdata/${chapter}.json, ${name}`,
+        ),
         says: new RegExp(expect),
       });
     }
@@ -164,6 +184,12 @@ Deno.test("exercises: another chapter's server submitted fails, and says why; so
       file: exerciseNamed(submitted).solution,
       says,
     })),
+    {
+      name: "chapter 07's server submitted as 06: Deno's own async I/O",
+      exercise: epoll,
+      source: Deno.readTextFileSync(exerciseNamed("07").solution),
+      says: /asked Deno for the network/,
+    },
     {
       name: "06 with --allow-net added to its task, running Deno's async I/O",
       exercise: epoll,

@@ -13,6 +13,7 @@
  * @module
  */
 import { dirname, join, relative } from "node:path";
+import { applyChanges, type Change } from "@echo-lab/harness/change";
 import { type Chapter, discoverChapters } from "@echo-lab/harness/chapters";
 
 /** What `fixit.json` holds. */
@@ -34,7 +35,7 @@ export interface FixitSpec {
   /** The chapter files copied beside fixit.json; the first is the entry. */
   files: string[];
   /** The bug: in `file` (one of `files`), `find` replaced by `replace`. */
-  change: { file: string; find: string; replace: string };
+  change: Change & { file: string };
 }
 
 /** One fix-it, found on disk. */
@@ -99,15 +100,11 @@ export function sourceOf(
 ): string {
   let text = Deno.readTextFileSync(join(fixit.chapter.dir, file));
   if (buggy && file === fixit.change.file) {
-    const { find, replace } = fixit.change;
-    const at = text.indexOf(find);
-    if (at < 0 || text.indexOf(find, at + 1) >= 0) {
-      throw new Error(
-        `fix-it ${fixit.name}: its change does not apply once to ` +
-          `${fixit.chapter.name}/${file} any more; update fixit.json`,
-      );
-    }
-    text = text.slice(0, at) + replace + text.slice(at + find.length);
+    text = applyChanges(
+      text,
+      [fixit.change],
+      `fix-it ${fixit.name}, on ${fixit.chapter.name}/${file} (fixit.json)`,
+    );
   }
   return text.replace(
     /(from\s+|import\(|new URL\()"(\.\.?\/[^"]+)"/g,

@@ -349,7 +349,7 @@ function headings(markdown: string) {
   return found;
 }
 
-Deno.test("every chapter README has the same sections in the same order", async () => {
+Deno.test("every chapter README has the same sections in the same order; every server sets up below its loop", async () => {
   const offenders: string[] = [];
   for (const chapter of discoverChapters()) {
     const readme = join(chapter.dir, "README.md");
@@ -384,15 +384,28 @@ Deno.test("every chapter README has the same sections in the same order", async 
         `${chapter.name}/chapter.ts: the core loop is the region "loop", not ${loop}`,
       );
     }
-    // Set-up, when a server has one, comes after the loop: the loop is what
-    // the reader meets first.
+    // Every server sets up in one place, setUp(), called in one line before
+    // its first region and defined below the loop: the loop is what the
+    // reader meets first. (A loop in a file of its own is the server's to
+    // start: its first region.)
     const [file] = loop.split(":");
     const source = Deno.readTextFileSync(join(chapter.dir, file));
     const loopAt = source.indexOf("// #region loop\n");
-    const setUpAt = source.indexOf("\nfunction setUp(");
     if (loopAt < 0) offenders.push(`${chapter.name}/${file}: no region "loop"`);
-    if (setUpAt >= 0 && setUpAt < loopAt) {
-      offenders.push(`${chapter.name}/${file}: setUp() is above the loop`);
+    const server = Deno.readTextFileSync(join(chapter.dir, "server.ts"));
+    const firstRegion = server.indexOf("\n// #region ");
+    const calledAt = server.search(/^const .* = (await )?setUp\(\);$/m);
+    const setUpAt = server.search(/^(async )?function setUp\(/m);
+    const below = file === "server.ts" ? loopAt : firstRegion;
+    if (setUpAt < 0) {
+      offenders.push(`${chapter.name}/server.ts: no function setUp()`);
+    } else if (setUpAt < below) {
+      offenders.push(`${chapter.name}/server.ts: setUp() is above the loop`);
+    }
+    if (calledAt < 0 || calledAt > firstRegion) {
+      offenders.push(
+        `${chapter.name}/server.ts: setUp() is not called before its first region`,
+      );
     }
   }
   assert.deepEqual(offenders, []);

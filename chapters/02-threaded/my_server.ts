@@ -26,38 +26,13 @@ import { ConnectionTable } from "./connections.ts";
 import { affordableWorkers } from "./fd_budget.ts";
 import type { Job } from "./worker.ts";
 
-const { address, flags } = parseCli(Deno.args, {
-  usage: "deno task server",
-  summary: "Threaded echo server: a Worker (thread) per connection, or a pool.",
-  flags: {
-    pool: {
-      type: "boolean",
-      description: "start every Worker up front and reuse them",
-    },
-    "max-workers": {
-      type: "integer",
-      description: "Workers alive at most; then clients wait in the backlog",
-      default: 256,
-      min: 1,
-      // Each Worker maps ~33 memory regions; Linux allows a process 65,530
-      // by default (vm.max_map_count), so ~1,900 Workers would abort V8.
-      max: 1_000,
-    },
-  },
-});
-
-// #region listen
-const listener = listenOrExit(address);
-// The main thread will sleep in accept, where no signal listener can run:
-// the watchdog thread shuts the listener down on SIGINT/SIGTERM to wake it.
-const stop = watchStopSignals();
-stop.guard(listener.fd);
-// One slot per Worker that may be alive at once.
-const table = new ConnectionTable(workerCap(flags["max-workers"]));
-const running = new Set<Promise<void>>(); // each settles when a Worker exits
-const pool = flags.pool ? await startPool(table.capacity) : null;
-announceListening(listener.address);
-// #endregion
+// Each settles when a Worker exits: spawn() adds them, and the stop path
+// awaits them all. Declared before set-up, which spawns the pool's Workers.
+const running = new Set<Promise<void>>();
+// Set up at the bottom of this file: the listening socket, the watchdog that
+// turns SIGINT/SIGTERM into a wake-up, one slot per Worker that may be alive
+// at once and, with --pool, the Workers themselves.
+const { listener, stop, table, pool } = await setUp();
 
 // #region loop
 // TODO(loop): while there is room under the cap, accept a client and post its
@@ -81,6 +56,45 @@ close(listener.fd);
 stop.close();
 Deno.exit(0);
 // #endregion
+
+/** Parses the command line, listens, starts the stop watchdog and, with
+ * --pool, the Workers; on a bad argument or a failed call, one line on
+ * stderr and exit. */
+async function setUp() {
+  const { address, flags } = parseCli(Deno.args, {
+    usage: "deno task server",
+    summary:
+      "Threaded echo server: a Worker (thread) per connection, or a pool.",
+    flags: {
+      pool: {
+        type: "boolean",
+        description: "start every Worker up front and reuse them",
+      },
+      "max-workers": {
+        type: "integer",
+        description: "Workers alive at most; then clients wait in the backlog",
+        default: 256,
+        min: 1,
+        // Each Worker maps ~33 memory regions; Linux allows a process 65,530
+        // by default (vm.max_map_count), so ~1,900 Workers would abort V8.
+        max: 1_000,
+      },
+    },
+  });
+
+  // #region listen
+  const listener = listenOrExit(address);
+  // The main thread will sleep in accept, where no signal listener can run:
+  // the watchdog thread shuts the listener down on SIGINT/SIGTERM to wake it.
+  const stop = watchStopSignals();
+  stop.guard(listener.fd);
+  // One slot per Worker that may be alive at once.
+  const table = new ConnectionTable(workerCap(flags["max-workers"]));
+  const pool = flags.pool ? await startPool(table.capacity) : null;
+  announceListening(listener.address);
+  // #endregion
+  return { listener, stop, table, pool };
+}
 
 // #region spawn
 /** Starts a Worker, and keeps a promise in `running` that settles when it

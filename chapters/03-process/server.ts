@@ -28,62 +28,13 @@ import {
 } from "@echo-lab/shared/constants";
 import { spawnDeno } from "./spawn.ts";
 
-const { address, flags } = parseCli(Deno.args, {
-  usage: "deno task server",
-  summary: "Echo server on worker processes: a pre-forked pool, or one each.",
-  flags: {
-    workers: {
-      type: "integer",
-      description: "worker processes (per connection: most at once)",
-      default: 4,
-      min: 1,
-      max: 64,
-    },
-    "per-connection": {
-      type: "boolean",
-      description: "start a worker per client instead of a fixed pool",
-    },
-  },
-});
-const perConnection = flags["per-connection"];
-
-// #region listen
-// Prefork hands the listening socket itself down to the workers, so it must
-// survive exec: no SOCK_CLOEXEC. Per connection, the listener stays the
-// master's (CLOEXEC), and non-blocking: the master accepts only after poll
-// has said a client is waiting, and must not get stuck if that client left.
-const listener = listenOrExit(address, {
-  flags: perConnection ? SOCK_CLOEXEC | SOCK_NONBLOCK : 0,
-});
-// #endregion
-
-// #region stop
-// The master never blocks its thread, so signal listeners run promptly here,
-// and a flag does what the watchdog thread of the blocking chapters
-// (shared/stop_signal.ts) does for a thread asleep in a syscall.
-// Workers have none: SIGTERM ends them at once, and the kernel closes their
-// sockets. Only the master decides when: workers run in a session of their
-// own (see startWorker), out of reach of the Ctrl-C a terminal sends to its
-// foreground process group. Shutting the listener down refuses new clients
-// and wakes the per-connection master's wait for one.
+// What the master's loops and stop() share: the workers alive now, and
+// whether a stop signal has come.
 const workers = new Set<Deno.ChildProcess>();
 let stopping = false;
-function stop() {
-  if (stopping) return; // a second signal: already on it
-  stopping = true;
-  for (const worker of workers) {
-    try {
-      worker.kill("SIGTERM");
-    } catch { /* it has just exited */ }
-  }
-  shutdown(listener.fd, SHUT_RDWR);
-}
-Deno.addSignalListener("SIGINT", stop);
-Deno.addSignalListener("SIGTERM", stop);
-// Ready only now: until its listener is in place, a stop signal ends the
-// process with its default action (exit 130 or 143), not through stop().
-announceListening(listener.address);
-// #endregion
+// Set up at the bottom of this file: the listening socket, and SIGINT and
+// SIGTERM wired to stop().
+const { flags, perConnection, listener } = setUp();
 
 // #region main
 // #region exercise-main
@@ -150,6 +101,27 @@ async function spawnPerConnection(): Promise<void> {
 }
 // #endregion
 
+// #region stop
+// The master never blocks its thread, so signal listeners run promptly here,
+// and a flag does what the watchdog thread of the blocking chapters
+// (shared/stop_signal.ts) does for a thread asleep in a syscall.
+// Workers have none: SIGTERM ends them at once, and the kernel closes their
+// sockets. Only the master decides when: workers run in a session of their
+// own (see startWorker), out of reach of the Ctrl-C a terminal sends to its
+// foreground process group. Shutting the listener down refuses new clients
+// and wakes the per-connection master's wait for one.
+function stop() {
+  if (stopping) return; // a second signal: already on it
+  stopping = true;
+  for (const worker of workers) {
+    try {
+      worker.kill("SIGTERM");
+    } catch { /* it has just exited */ }
+  }
+  shutdown(listener.fd, SHUT_RDWR);
+}
+// #endregion
+
 /** Starts a worker and tracks it until it exits; null if it can't start.
  * Each worker leads a session of its own (setsid), so a Ctrl-C at the
  * terminal reaches the master alone. Were the workers in the terminal's
@@ -175,4 +147,46 @@ function describe(status: Deno.CommandStatus): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Parses the command line, listens, and wires SIGINT/SIGTERM to stop(); on
+ * a bad argument or a failed call, one line on stderr and exit. */
+function setUp() {
+  const { address, flags } = parseCli(Deno.args, {
+    usage: "deno task server",
+    summary: "Echo server on worker processes: a pre-forked pool, or one each.",
+    flags: {
+      workers: {
+        type: "integer",
+        description: "worker processes (per connection: most at once)",
+        default: 4,
+        min: 1,
+        max: 64,
+      },
+      "per-connection": {
+        type: "boolean",
+        description: "start a worker per client instead of a fixed pool",
+      },
+    },
+  });
+  const perConnection = flags["per-connection"];
+
+  // #region listen
+  // Prefork hands the listening socket itself down to the workers, so it must
+  // survive exec: no SOCK_CLOEXEC. Per connection, the listener stays the
+  // master's (CLOEXEC), and non-blocking: the master accepts only after poll
+  // has said a client is waiting, and must not get stuck if that client left.
+  const listener = listenOrExit(address, {
+    flags: perConnection ? SOCK_CLOEXEC | SOCK_NONBLOCK : 0,
+  });
+  // #endregion
+
+  // #region signals
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  // Ready only now: until its listener is in place, a stop signal ends the
+  // process with its default action (exit 130 or 143), not through stop().
+  announceListening(listener.address);
+  // #endregion
+  return { flags, perConnection, listener };
 }

@@ -16,43 +16,13 @@ import {
   parseCli,
 } from "@echo-lab/shared/cli";
 
-const { address } = parseCli(Deno.args, {
-  usage: "deno task server",
-  summary: "Echo server on Deno's async I/O: one task per connection.",
-});
-
-// #region listen
-let listener: Deno.TcpListener;
-try {
-  listener = Deno.listen({ hostname: address.host, port: address.port });
-} catch (error) {
-  cannotListen(error, address);
-}
+// What the loop, each connection's task and stop() share: the connections
+// open now, and whether a stop signal has come.
 const live = new Set<Deno.TcpConn>();
-// #endregion
-
-// #region shutdown
-// Signal listeners run on this same event loop: nothing here ever blocks the
-// thread, so they fire promptly, and a flag is all the state stopping needs
-// (the chapters that sleep in a syscall need shared/stop_signal.ts's
-// watchdog thread instead). Closing the listener ends the accept loop;
-// closing each connection makes its pending read reject, ending its task.
-// Ctrl-C often calls stop() twice: the terminal signals the whole process
-// group, and `deno task` passes the signal on to us once more. Closing a
-// closed listener throws, so the second call must do nothing.
 let stopping = false;
-function stop() {
-  if (stopping) return;
-  stopping = true;
-  listener.close();
-  for (const conn of live) conn.close();
-}
-Deno.addSignalListener("SIGINT", stop);
-Deno.addSignalListener("SIGTERM", stop);
-// Ready only now: a signal before its listener would have ended the process
-// with the default action (exit 130 or 143), not through stop().
-announceListening({ ...address, port: listener.addr.port });
-// #endregion
+// Set up at the bottom of this file: the listening socket, and SIGINT and
+// SIGTERM wired to stop().
+const listener = setUp();
 
 // #region loop
 // The accept loop. `await listener.accept()` parks this task until the
@@ -82,3 +52,47 @@ async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   }
 }
 // #endregion
+
+// #region shutdown
+// Signal listeners run on this same event loop: nothing here ever blocks the
+// thread, so they fire promptly, and a flag is all the state stopping needs
+// (the chapters that sleep in a syscall need shared/stop_signal.ts's
+// watchdog thread instead). Closing the listener ends the accept loop;
+// closing each connection makes its pending read reject, ending its task.
+// Ctrl-C often calls stop() twice: the terminal signals the whole process
+// group, and `deno task` passes the signal on to us once more. Closing a
+// closed listener throws, so the second call must do nothing.
+function stop() {
+  if (stopping) return;
+  stopping = true;
+  listener.close();
+  for (const conn of live) conn.close();
+}
+// #endregion
+
+/** Parses the command line, listens, and wires SIGINT/SIGTERM to stop(); on
+ * a bad argument or a port in use, one line on stderr and exit. */
+function setUp(): Deno.TcpListener {
+  const { address } = parseCli(Deno.args, {
+    usage: "deno task server",
+    summary: "Echo server on Deno's async I/O: one task per connection.",
+  });
+
+  // #region listen
+  let listener: Deno.TcpListener;
+  try {
+    listener = Deno.listen({ hostname: address.host, port: address.port });
+  } catch (error) {
+    cannotListen(error, address);
+  }
+  // #endregion
+
+  // #region signals
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  // Ready only now: a signal before its listener would have ended the process
+  // with the default action (exit 130 or 143), not through stop().
+  announceListening({ ...address, port: listener.addr.port });
+  // #endregion
+  return listener;
+}
