@@ -32,6 +32,7 @@ import {
   type Block,
   type Comparison,
   comparisonsOf,
+  everyServer,
   formatRatio,
   level,
   ratio,
@@ -234,7 +235,10 @@ export function comparisonText(
 ): string {
   const where = `${source}:${block.line}`;
   const comparisons = comparisonsOf(block);
+  const absent = (c: Comparison) => notInRun(results, c, where);
   const sentences = comparisons.map((c) => {
+    const missing = absent(c);
+    if (missing) return missing;
     const [a, b] = [c.a, c.b].map((id) => serverOf(results, id, where));
     const r = ratio(results, c);
     const at = cellName(c.connections, c.size);
@@ -262,7 +266,41 @@ export function comparisonText(
     return `At ${at}, ${A} spent ${m}× the CPU per round trip of ${B}, ` +
       `${r.median > 1 ? "more" : "less"} in every round (${range}).`;
   });
-  return wrap([...sentences, ...caveats(results, comparisons)].join(" "));
+  const measured = comparisons.filter((c) => !absent(c));
+  return wrap(
+    [...new Set(sentences), ...caveats(results, measured)].join(" "),
+  );
+}
+
+/** The sentence for a comparison whose cell this run did not measure for
+ * one of its servers (a server or a cell newer than the run), or null when
+ * it did. A server the lab does not have is a mistake in the marker. */
+function notInRun(
+  results: BenchResults,
+  c: Comparison,
+  where: string,
+): string | null {
+  const lab = everyServer();
+  for (const id of [c.a, c.b]) {
+    if (!lab.includes(id)) throw new Error(`${where}: no server "${id}"`);
+  }
+  const run = [c.a, c.b].map((id) => results.servers.find((s) => s.id === id));
+  if (run.every((s) => s && rowOf(s, c.connections, c.size))) return null;
+  const [A, B] = [c.a, c.b].map((id, i) =>
+    run[i] ? serverName(run[i]) : idName(id)
+  );
+  return `This run did not measure both ${A} and ${B} at ` +
+    `${cellName(c.connections, c.size)}: the verdict appears here once ` +
+    `\`deno task readmes\` renders a run that did.`;
+}
+
+/** How {@linkcode serverName} names a server the run does not have, from
+ * its id (`09-io-uring server:zc`). */
+function idName(id: string): string {
+  const [chapter, task] = id.split(" ");
+  return chapter === "reference"
+    ? `the ${task} reference`
+    : `chapter ${chapter.slice(0, 2)}'s \`${task}\``;
 }
 
 /** What the reader should know about the cells a block compares in: where

@@ -35,7 +35,12 @@
  * @module
  */
 import { announceListening, parseCli } from "@echo-lab/shared/cli";
-import { MSG_NOSIGNAL, SOCK_CLOEXEC } from "@echo-lab/shared/constants";
+import {
+  IPPROTO_TCP,
+  MSG_NOSIGNAL,
+  SOCK_CLOEXEC,
+  TCP_NODELAY,
+} from "@echo-lab/shared/constants";
 import {
   ECANCELED,
   ECONNABORTED,
@@ -69,7 +74,7 @@ import {
 } from "./zero_copy.ts";
 import { exitUnsupported } from "@echo-lab/shared/platform";
 import { listenOrExit } from "@echo-lab/shared/listen";
-import { close } from "@echo-lab/shared/socket";
+import { close, setsockoptInt } from "@echo-lab/shared/socket";
 import { watchStopSignals } from "@echo-lab/shared/stop_signal";
 
 const { address, flags } = parseCli(Deno.args, {
@@ -413,6 +418,13 @@ function setUp() {
     );
   }
   const listener = listenOrExit(address, { raiseFdLimit: true });
+  // An echo bigger than one pool buffer leaves as several sends, and with
+  // Nagle's algorithm the kernel holds each small one back until the client
+  // has acknowledged the last, which the client delays (tcp(7), TCP_NODELAY
+  // and TCP_QUICKACK): each large echo would wait on a timer. Accepted
+  // sockets are copies of the listener (sk_clone_lock, net/core/sock.c) and
+  // keep the option, so this costs no call per client.
+  setsockoptInt(listener.fd, IPPROTO_TCP, TCP_NODELAY, 1);
   // SIGINT/SIGTERM: the watchdog thread shuts the listener down, which ends
   // the multishot accept with an error: a completion, so the loop wakes.
   const stop = watchStopSignals();
