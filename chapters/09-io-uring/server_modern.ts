@@ -286,7 +286,48 @@ function settle(c: Connection): void {
   if ((c.ended || stop.requested) && !c.receiving && !c.sending) finish(c);
 }
 
-/** Sends what is left of `c`'s oldest buffer, straight from the pool. */
+/** Takes the oldest buffer off `c`'s queue. */
+function dequeue(c: Connection): number {
+  const id = c.first;
+  c.first = next[id];
+  if (c.first < 0) c.last = -1;
+  c.held--;
+  return id;
+}
+
+function giveAllBack(c: Connection): void {
+  while (c.first >= 0) release(dequeue(c));
+}
+
+/** A buffer is free: back into the pool (published at the top of the loop),
+ * and a client that starved for one may read again. */
+function giveBack(id: number): void {
+  buffers.provide(id);
+  const waiting = starved.pop();
+  if (waiting && connections[waiting.fd] === waiting) {
+    waiting.starved = false;
+    settle(waiting);
+  }
+}
+
+/** A failed request's error on stderr, unless the peer just left abruptly
+ * (a reset, a broken pipe): that is routine. */
+function report(call: string, result: number): void {
+  const error = new SyscallError(call, -result);
+  if (!isPeerGone(error)) console.error(error.message);
+}
+
+function finish(c: Connection): void {
+  giveAllBack(c);
+  connections[c.fd] = undefined;
+  open--;
+  close(c.fd);
+}
+// #endregion
+
+// #region zero-copy
+/** Sends what is left of `c`'s oldest buffer, from the pool buffer itself:
+ * copied by the kernel (IORING_OP_SEND) or lent to it (IORING_OP_SEND_ZC). */
 function send(c: Connection): void {
   const id = c.first;
   const at = id * BUFFER_SIZE + c.sent;
@@ -345,49 +386,11 @@ function sentZeroCopy(id: number, result: number, flags: number): void {
   sent(connections[sender[id]]!, result);
 }
 
-/** Takes the oldest buffer off `c`'s queue. */
-function dequeue(c: Connection): number {
-  const id = c.first;
-  c.first = next[id];
-  if (c.first < 0) c.last = -1;
-  c.held--;
-  return id;
-}
-
-function giveAllBack(c: Connection): void {
-  while (c.first >= 0) release(dequeue(c));
-}
-
 /** `c` is done with buffer `id`: back to the pool, unless a zero-copy send
  * still has its pages, in which case the notification gives it back. */
 function release(id: number): void {
   if (lent[id] > 0) echoed[id] = 1;
   else giveBack(id);
-}
-
-/** A buffer is free: back into the pool (published at the top of the loop),
- * and a client that starved for one may read again. */
-function giveBack(id: number): void {
-  buffers.provide(id);
-  const waiting = starved.pop();
-  if (waiting && connections[waiting.fd] === waiting) {
-    waiting.starved = false;
-    settle(waiting);
-  }
-}
-
-/** A failed request's error on stderr, unless the peer just left abruptly
- * (a reset, a broken pipe): that is routine. */
-function report(call: string, result: number): void {
-  const error = new SyscallError(call, -result);
-  if (!isPeerGone(error)) console.error(error.message);
-}
-
-function finish(c: Connection): void {
-  giveAllBack(c);
-  connections[c.fd] = undefined;
-  open--;
-  close(c.fd);
 }
 // #endregion
 
