@@ -235,7 +235,7 @@ export function comparisonText(
 ): string {
   const where = `${source}:${block.line}`;
   const comparisons = comparisonsOf(block);
-  const absent = (c: Comparison) => notInRun(results, c, where);
+  const absent = (c: Comparison) => notInRun(results, c);
   const sentences = comparisons.map((c) => {
     const missing = absent(c);
     if (missing) return missing;
@@ -272,26 +272,18 @@ export function comparisonText(
   );
 }
 
-/** The sentence for a comparison whose cell this run did not measure for
- * one of its servers (a server or a cell newer than the run), or null when
- * it did. A server the lab does not have is a mistake in the marker. */
-function notInRun(
-  results: BenchResults,
-  c: Comparison,
-  where: string,
-): string | null {
+/** The sentence for a comparison naming a server the lab has but this run
+ * did not include (a server newer than the run), or null. What a run that
+ * had both servers lacks (a cell, a figure) stays an error. */
+function notInRun(results: BenchResults, c: Comparison): string | null {
   const lab = everyServer();
-  for (const id of [c.a, c.b]) {
-    if (!lab.includes(id)) throw new Error(`${where}: no server "${id}"`);
-  }
-  const run = [c.a, c.b].map((id) => results.servers.find((s) => s.id === id));
-  if (run.every((s) => s && rowOf(s, c.connections, c.size))) return null;
-  const [A, B] = [c.a, c.b].map((id, i) =>
-    run[i] ? serverName(run[i]) : idName(id)
+  const absent = [c.a, c.b].filter((id) =>
+    lab.includes(id) && !results.servers.some((s) => s.id === id)
   );
-  return `This run did not measure both ${A} and ${B} at ` +
-    `${cellName(c.connections, c.size)}: the verdict appears here once ` +
-    `\`deno task readmes\` renders a run that did.`;
+  if (absent.length === 0) return null;
+  return `This run did not include ${absent.map(idName).join(" or ")}: ` +
+    `the comparison appears here once \`deno task readmes\` renders a run ` +
+    `that did.`;
 }
 
 /** How {@linkcode serverName} names a server the run does not have, from
