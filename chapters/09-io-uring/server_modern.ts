@@ -145,6 +145,9 @@ const connections: (Connection | undefined)[] = [];
 let open = 0;
 /** Clients whose recv found the pool empty, waiting for a free buffer. */
 const starved: Connection[] = [];
+/** Buffers in the pool as far as the completions read so far tell: given
+ * back, and not yet reported filled by a recv. */
+let pooled = BUFFERS;
 /** True while the accept (or the timer before re-arming it) is in flight. */
 let accepting = true;
 const ACCEPT_BACKOFF = timespec(100);
@@ -229,15 +232,20 @@ function received(c: Connection, result: number, flags: number): void {
   if (!(flags & IORING_CQE_F_MORE)) c.receiving = c.cancelling = false;
   if (result > 0) {
     const id = bufferId(flags);
+    pooled--;
     filled[id] = result;
     next[id] = -1;
     if (c.last < 0) c.first = id;
     else next[c.last] = id;
     c.last = id;
     c.held++;
-  } else if (result === -ENOBUFS) {
+  } else if (result === -ENOBUFS && pooled === 0) {
     c.starved = true;
     starved.push(c);
+  } else if (result === -ENOBUFS) {
+    // The pool was empty when the kernel looked, but buffers have come back
+    // since, in this batch, before we read this: they woke nobody, since
+    // nobody was waiting yet, so settle arms the recv again at once.
   } else if (result !== -ECANCELED) {
     // 0 is the peer's FIN: what it sent before is queued, and is echoed
     // before we close. A reset is routine; anything else is worth a line.
@@ -303,6 +311,7 @@ function giveAllBack(c: Connection): void {
  * and a client that starved for one may read again. */
 function giveBack(id: number): void {
   buffers.provide(id);
+  pooled++;
   const waiting = starved.pop();
   if (waiting && connections[waiting.fd] === waiting) {
     waiting.starved = false;
