@@ -8,7 +8,9 @@
  * 1. the capacity probe and idle CPU of each server;
  * 2. each closed-loop cell (connections × size), interleaved: every round
  *    measures every server once, the order rotated each round, the C
- *    reference among them, so any two servers pair round by round;
+ *    reference among them, so any two servers pair round by round; then
+ *    the cells chapters state for some of their servers (cells.ts), the
+ *    same way, with the C reference;
  * 3. the open-loop rates of each server;
  * 4. unless --quick, the counting pass (count.ts): system calls and wake-ups
  *    per round trip under strace, kept out of the timed rounds.
@@ -23,7 +25,8 @@
  *
  * @module
  */
-import { findServers, type Reference } from "./servers.ts";
+import { type BenchServer, findServers, type Reference } from "./servers.ts";
+import { extraCells } from "./cells.ts";
 import { describeMachine, machineLine } from "@echo-lab/harness/machine";
 import { machineCpuSeconds } from "./proc.ts";
 import { clock, Progress, summaryLine } from "./progress.ts";
@@ -116,15 +119,31 @@ for (const [i, server] of servers.entries()) {
   await measureCapacity(ctx, server, results[i]);
 }
 // Now that the probes said which cells each server holds, the estimate.
+const held = (server: BenchServer) => {
+  const result = results[servers.indexOf(server)];
+  return result.error ? 0 : result.capacity!.held;
+};
+const extra = await extraCells(settings, servers);
 ctx.progress.total = ctx.progress.done + runSeconds(
   settings,
-  results.map((r) => r.error ? 0 : r.capacity!.held),
-) - servers.length * estimate.probe(settings);
-// 2. The closed-loop cells, every server in every round.
+  servers.map(held),
+) - servers.length * estimate.probe(settings) +
+  extra.reduce(
+    (sum, { cell, servers }) =>
+      sum + settings.rounds * estimate.closed(settings, cell.connections) *
+        servers.filter((s) => held(s) >= cell.connections).length,
+    0,
+  );
+// 2. The closed-loop cells, every server in every round; then the cells
+// chapters asked for, their servers and the C reference in every round.
 for (const size of settings.sizes) {
   for (const connections of settings.connections) {
     await measureCell(ctx, servers, results, { connections, size });
   }
+}
+for (const { cell, servers: some } of extra) {
+  const of = some.map((s) => results[servers.indexOf(s)]);
+  await measureCell(ctx, some, of, cell);
 }
 // 3. The open-loop rates, one server at a time.
 if (settings.rates.length > 0) {

@@ -123,6 +123,54 @@ Deno.test("deno task bench --quick measures 07-async and the C reference", async
   }
 });
 
+Deno.test("the cells a chapter states in its facts are measured for its named servers and C", async () => {
+  const out = await Deno.makeTempDir({ prefix: "echo-lab-bench-test-" });
+  try {
+    // 09-io-uring's chapter.ts asks for 64 KiB at 1 and 100 connections,
+    // for server:modern and server:zc only.
+    const { code, log } = await bench(
+      "--quick",
+      "--chapters=09-io-uring",
+      "--references=c",
+      "--connections=1",
+      "--rates=none",
+      "--attempts=1",
+      `--out=${out}`,
+    );
+    assert.equal(code, 0, log);
+    const results = parseResults(
+      await Deno.readTextFile(join(out, "latest.json")),
+    );
+    const cells = (id: string) =>
+      results.servers.find((s) => s.id === id)!.rows.map((r) =>
+        `${r.connections}x${r.size} ${r.status}`
+      );
+    for (const id of ["09-io-uring server:modern", "09-io-uring server:zc"]) {
+      assert.deepEqual(cells(id), ["1x64 ok", "1x65536 ok", "100x65536 ok"]);
+    }
+    assert.deepEqual(cells("reference c"), [
+      "1x64 ok",
+      "1x65536 ok",
+      "100x65536 ok",
+    ]);
+    for (const id of ["09-io-uring server", "09-io-uring server:sqpoll"]) {
+      assert.deepEqual(cells(id), ["1x64 ok"]);
+    }
+    for (const server of results.servers) {
+      for (const row of server.rows) {
+        assert(row.summary!.roundTripsPerSecond.median > 0, server.id);
+      }
+    }
+    const summary = await Deno.readTextFile(join(out, "summary.md"));
+    assert.match(
+      summary,
+      /## Cells chapters asked for[^#]*\| 09-io-uring:zc +\| 100 × 64 KiB +\| +\d/,
+    );
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
 Deno.test("a run beside a busy loop writes nothing and names the noisy cells", async () => {
   const out = await Deno.makeTempDir({ prefix: "echo-lab-bench-test-" });
   // A whole core of other work, the whole run long.

@@ -32,6 +32,7 @@ import {
   type Block,
   type Comparison,
   comparisonsOf,
+  everyServer,
   formatRatio,
   level,
   ratio,
@@ -234,7 +235,10 @@ export function comparisonText(
 ): string {
   const where = `${source}:${block.line}`;
   const comparisons = comparisonsOf(block);
+  const absent = (c: Comparison) => notInRun(results, c);
   const sentences = comparisons.map((c) => {
+    const missing = absent(c);
+    if (missing) return missing;
     const [a, b] = [c.a, c.b].map((id) => serverOf(results, id, where));
     const r = ratio(results, c);
     const at = cellName(c.connections, c.size);
@@ -262,7 +266,33 @@ export function comparisonText(
     return `At ${at}, ${A} spent ${m}× the CPU per round trip of ${B}, ` +
       `${r.median > 1 ? "more" : "less"} in every round (${range}).`;
   });
-  return wrap([...sentences, ...caveats(results, comparisons)].join(" "));
+  const measured = comparisons.filter((c) => !absent(c));
+  return wrap(
+    [...new Set(sentences), ...caveats(results, measured)].join(" "),
+  );
+}
+
+/** The sentence for a comparison naming a server the lab has but this run
+ * did not include (a server newer than the run), or null. What a run that
+ * had both servers lacks (a cell, a figure) stays an error. */
+function notInRun(results: BenchResults, c: Comparison): string | null {
+  const lab = everyServer();
+  const absent = [c.a, c.b].filter((id) =>
+    lab.includes(id) && !results.servers.some((s) => s.id === id)
+  );
+  if (absent.length === 0) return null;
+  return `This run did not include ${absent.map(idName).join(" or ")}: ` +
+    `the comparison appears here once \`deno task readmes\` renders a run ` +
+    `that did.`;
+}
+
+/** How {@linkcode serverName} names a server the run does not have, from
+ * its id (`09-io-uring server:zc`). */
+function idName(id: string): string {
+  const [chapter, task] = id.split(" ");
+  return chapter === "reference"
+    ? `the ${task} reference`
+    : `chapter ${chapter.slice(0, 2)}'s \`${task}\``;
 }
 
 /** What the reader should know about the cells a block compares in: where

@@ -127,6 +127,7 @@ export function renderSummary(
         return row ? [focusCells(results, s, row)] : [];
       }),
     ),
+    ...extraSection(results, measured),
     ...openLoopSection(results, measured),
     ...countSection(results),
   ];
@@ -297,23 +298,77 @@ function ratioTable(
     ["server", ...results.settings.connections.map(count)],
     measured.map((s) => [
       s.label,
-      ...results.settings.connections.map((connections) => {
-        const row = rowOf(s, connections, size);
-        if (!row || row.status === "not run") return "–";
-        if (s.id === results.reference) return "1 (reference)";
-        const r = ratio(results, {
-          a: s.id,
-          b: results.reference!,
-          connections,
-          size,
-          metric,
-        });
-        if (!r) return row.status === "failed" ? "failed" : "–";
-        return `${formatRatio(r.median)} (${formatRatio(r.min)}-` +
-          `${formatRatio(r.max)})` + marks(results, row, metric === "rate");
-      }),
+      ...results.settings.connections.map((connections) =>
+        ratioCell(results, s, rowOf(s, connections, size), metric)
+      ),
     ]),
   );
+}
+
+/** `server`'s ratio to the reference in `row`'s cell: the median round's,
+ * the lowest and highest round's after it. */
+function ratioCell(
+  results: BenchResults,
+  server: ServerResult,
+  row: Row | undefined,
+  metric: "cpu" | "rate",
+): string {
+  if (!row || row.status === "not run") return "–";
+  if (server.id === results.reference) return "1 (reference)";
+  const { connections, size } = row;
+  const r = ratio(results, {
+    a: server.id,
+    b: results.reference!,
+    connections,
+    size,
+    metric,
+  });
+  if (!r) return row.status === "failed" ? "failed" : "–";
+  return `${formatRatio(r.median)} (${formatRatio(r.min)}-` +
+    `${formatRatio(r.max)})` + marks(results, row, metric === "rate");
+}
+
+/** The cells beyond the grid that chapters asked for (bench/cells.ts), one
+ * line per server and cell; none in a run without them. */
+function extraSection(
+  results: BenchResults,
+  measured: ServerResult[],
+): string[] {
+  const { sizes, connections } = results.settings;
+  const beyond = (r: Row) =>
+    !sizes.includes(r.size) || !connections.includes(r.connections);
+  const lines = measured
+    .flatMap((s) => s.rows.filter(beyond).map((row) => ({ s, row })))
+    .sort((x, y) =>
+      x.row.size - y.row.size || x.row.connections - y.row.connections
+    );
+  if (lines.length === 0) return [];
+  const reference = measured.find((s) => s.id === results.reference);
+  const to = reference?.label ?? "the reference";
+  return [
+    `## Cells chapters asked for`,
+    `Measured for the servers a chapter names in its facts (\`bench.cells\` ` +
+    `in its chapter.ts) and the C reference, in interleaved rounds of their ` +
+    `own. Medians over the rounds; the ratios as above.`,
+    table(
+      [
+        "server",
+        "cell",
+        "CPU µs per rt",
+        `CPU ratio to ${to}`,
+        "rt/s",
+        `rt/s ratio to ${to}`,
+      ],
+      lines.map(({ s, row }) => [
+        s.label,
+        `${count(row.connections)} × ${bytes(row.size)}`,
+        cpuCell(results, row),
+        reference ? ratioCell(results, s, row, "cpu") : "–",
+        rateCell(results, row),
+        reference ? ratioCell(results, s, row, "rate") : "–",
+      ]),
+    ),
+  ];
 }
 
 function capacityCells(

@@ -54,6 +54,17 @@ export interface ChapterFacts {
   /** Where this chapter departs, by design, from what the generic suites
    * (tests/robustness_test.ts) expect of every server; omitted: nowhere. */
   suites?: SuiteExceptions;
+  /** What the bench measures for this chapter beyond every run's grid. */
+  bench?: BenchFacts;
+}
+
+/** A chapter's own bench cells, read by bench/cells.ts. */
+export interface BenchFacts {
+  /** Closed-loop cells (each connection count × `size`) measured for
+   * `tasks` of this chapter only, with the C reference in the same rounds so
+   * that ratios to it exist: a lesson that needs a size the grid lacks (64 B
+   * for everyone) pays for it alone. */
+  cells: { size: number; connections: number[]; tasks: string[] }[];
 }
 
 /** A chapter's exceptions to the generic suites, stated by the chapter so

@@ -47,6 +47,15 @@ export const facts: ChapterFacts = {
       },
     ],
   },
+  // Zero-copy send is for large sends ("When zero-copy send pays" in the
+  // README): 64 KiB messages, for the variant with it and the one without.
+  bench: {
+    cells: [{
+      size: 65536,
+      connections: [1, 100],
+      tasks: ["server:modern", "server:zc"],
+    }],
+  },
 };
 
 /** What this chapter needs from the machine beyond Linux, for `deno task

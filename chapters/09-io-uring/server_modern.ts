@@ -23,12 +23,24 @@
  * is dropped with a line saying so; the form that runs is printed after the
  * ready line.
  *
- * Run: deno task server:modern [--host H] [--port P] [--sqpoll]
+ * With `--zero-copy` (`deno task server:zc`) each echo leaves by
+ * IORING_OP_SEND_ZC (6.0) instead of IORING_OP_SEND: the kernel does not
+ * copy the bytes out of our pool into socket pages but pins the pool's pages
+ * and lends them to the packets, and a second completion says when it has let
+ * go of them (io_uring_prep_send_zc(3)). Until then the buffer stays out of
+ * the pool. The README's "When zero-copy send pays" measures what that buys.
+ *
+ * Run: deno task server:modern [--host H] [--port P] [--sqpoll] [--zero-copy]
  *
  * @module
  */
 import { announceListening, parseCli } from "@echo-lab/shared/cli";
-import { MSG_NOSIGNAL, SOCK_CLOEXEC } from "@echo-lab/shared/constants";
+import {
+  IPPROTO_TCP,
+  MSG_NOSIGNAL,
+  SOCK_CLOEXEC,
+  TCP_NODELAY,
+} from "@echo-lab/shared/constants";
 import {
   ECANCELED,
   ECONNABORTED,
@@ -53,10 +65,16 @@ import {
   prepRecvMultishot,
   registerRingFd,
 } from "./io_uring_modern.ts";
-import { announceForm, ECHO_OPCODES, probe } from "./probe.ts";
+import { announceForm, ECHO_OPCODES, probe, type Support } from "./probe.ts";
+import {
+  IORING_CQE_F_NOTIF,
+  IORING_OP_SEND_ZC,
+  prepSendZc,
+  registerBuffers,
+} from "./zero_copy.ts";
 import { exitUnsupported } from "@echo-lab/shared/platform";
 import { listenOrExit } from "@echo-lab/shared/listen";
-import { close } from "@echo-lab/shared/socket";
+import { close, setsockoptInt } from "@echo-lab/shared/socket";
 import { watchStopSignals } from "@echo-lab/shared/stop_signal";
 
 const { address, flags } = parseCli(Deno.args, {
@@ -67,20 +85,28 @@ const { address, flags } = parseCli(Deno.args, {
       type: "boolean",
       description: "a kernel thread polls the submission queue (SQPOLL)",
     },
+    "zero-copy": {
+      type: "boolean",
+      description: "echo with zero-copy sends (IORING_OP_SEND_ZC)",
+    },
   },
 });
 
 // The pool every client's bytes land in: 4,096 buffers of 4 KiB (16 MiB).
 // A client may hold 4 of them unsent before we stop reading from it.
 const BUFFERS = 4096, BUFFER_SIZE = 4096, MAX_HELD = 4, GROUP = 0;
-const { ring, buffers, listener, stop } = setUp();
+const { ring, buffers, listener, stop, zeroCopy } = setUp();
 
 // #region user-data
 // A request's 32-bit tag: its kind in the low 3 bits, the client's fd above.
 // The fd is a safe name: a connection is closed only once no request naming
-// it is in flight, so no completion can arrive for a reused fd number.
+// it is in flight, so no completion can arrive for a reused fd number. A
+// zero-copy send is the exception: its notification may come after the
+// connection is closed and its fd reused, so its tag names the buffer, which
+// is not reused before that notification.
 const ACCEPT = 0, RECV = 1, SEND = 2, RETRY_ACCEPT = 3, CANCEL = 4;
-const tag = (kind: number, fd: number) => (fd << 3) | kind;
+const SEND_ZC = 5;
+const tag = (kind: number, name: number) => (name << 3) | kind;
 // #endregion
 
 // #region state
@@ -106,11 +132,22 @@ class Connection {
 // buffer in the same queue. Nothing on the echo path allocates.
 const filled = new Int32Array(BUFFERS);
 const next = new Int32Array(BUFFERS);
+// Zero-copy sends only: whose socket a buffer is being sent on, how many
+// notifications for it are still to come (the kernel still holds its pages),
+// and whether it goes back to the pool when the last one arrives.
+const sender = new Int32Array(BUFFERS);
+const lent = new Int32Array(BUFFERS);
+const echoed = new Uint8Array(BUFFERS);
+/** Notifications still to come, over all buffers. */
+let lentOut = 0;
 // Indexed by fd, as in chapter 06: the kernel hands out the lowest free one.
 const connections: (Connection | undefined)[] = [];
 let open = 0;
 /** Clients whose recv found the pool empty, waiting for a free buffer. */
 const starved: Connection[] = [];
+/** Buffers in the pool as far as the completions read so far tell: given
+ * back, and not yet reported filled by a recv. */
+let pooled = BUFFERS;
 /** True while the accept (or the timer before re-arming it) is in flight. */
 let accepting = true;
 const ACCEPT_BACKOFF = timespec(100);
@@ -137,7 +174,7 @@ shutDown();
  * whether it is still armed (IORING_CQE_F_MORE) and which buffer a recv
  * filled. */
 function complete(userData: number, result: number, flags: number): void {
-  const fd = userData >>> 3;
+  const fd = userData >>> 3; // for SEND_ZC, the buffer's id
   switch (userData & 7) {
     case ACCEPT:
       return accepted(result, (flags & IORING_CQE_F_MORE) !== 0);
@@ -145,6 +182,8 @@ function complete(userData: number, result: number, flags: number): void {
       return received(connections[fd]!, result, flags);
     case SEND:
       return sent(connections[fd]!, result);
+    case SEND_ZC:
+      return sentZeroCopy(fd, result, flags);
     case RETRY_ACCEPT: // the backoff timer fired, or was cancelled
       return acceptAgain();
     case CANCEL: // each cancelled request reports for itself
@@ -193,15 +232,20 @@ function received(c: Connection, result: number, flags: number): void {
   if (!(flags & IORING_CQE_F_MORE)) c.receiving = c.cancelling = false;
   if (result > 0) {
     const id = bufferId(flags);
+    pooled--;
     filled[id] = result;
     next[id] = -1;
     if (c.last < 0) c.first = id;
     else next[c.last] = id;
     c.last = id;
     c.held++;
-  } else if (result === -ENOBUFS) {
+  } else if (result === -ENOBUFS && pooled === 0) {
     c.starved = true;
     starved.push(c);
+  } else if (result === -ENOBUFS) {
+    // The pool was empty when the kernel looked, but buffers have come back
+    // since, in this batch, before we read this: they woke nobody, since
+    // nobody was waiting yet, so settle arms the recv again at once.
   } else if (result !== -ECANCELED) {
     // 0 is the peer's FIN: what it sent before is queued, and is echoed
     // before we close. A reset is routine; anything else is worth a line.
@@ -220,7 +264,7 @@ function sent(c: Connection, result: number): void {
   } else if ((c.sent += result) === filled[c.first]) {
     // The oldest buffer is echoed: back to the pool. (Otherwise a short
     // send: the socket took part, and settle sends the rest.)
-    giveBack(dequeue(c));
+    release(dequeue(c));
     c.sent = 0;
   }
   settle(c);
@@ -244,17 +288,7 @@ function settle(c: Connection): void {
     c.cancelling = true;
   }
   if (!c.sending && c.first >= 0) {
-    const at = c.first * BUFFER_SIZE + c.sent;
-    const length = filled[c.first] - c.sent;
-    // MSG_NOSIGNAL: a peer that has gone is -EPIPE, never a SIGPIPE.
-    ring.prepSend(
-      c.fd,
-      buffers.memory,
-      at,
-      length,
-      MSG_NOSIGNAL,
-      tag(SEND, c.fd),
-    );
+    send(c);
     c.sending = true;
   }
   if ((c.ended || stop.requested) && !c.receiving && !c.sending) finish(c);
@@ -270,13 +304,14 @@ function dequeue(c: Connection): number {
 }
 
 function giveAllBack(c: Connection): void {
-  while (c.first >= 0) giveBack(dequeue(c));
+  while (c.first >= 0) release(dequeue(c));
 }
 
 /** A buffer is free: back into the pool (published at the top of the loop),
  * and a client that starved for one may read again. */
 function giveBack(id: number): void {
   buffers.provide(id);
+  pooled++;
   const waiting = starved.pop();
   if (waiting && connections[waiting.fd] === waiting) {
     waiting.starved = false;
@@ -299,18 +334,92 @@ function finish(c: Connection): void {
 }
 // #endregion
 
+// #region zero-copy
+/** Sends what is left of `c`'s oldest buffer, from the pool buffer itself:
+ * copied by the kernel (IORING_OP_SEND) or lent to it (IORING_OP_SEND_ZC). */
+function send(c: Connection): void {
+  const id = c.first;
+  const at = id * BUFFER_SIZE + c.sent;
+  const length = filled[id] - c.sent;
+  // MSG_NOSIGNAL: a peer that has gone is -EPIPE, never a SIGPIPE.
+  if (!zeroCopy) {
+    // The kernel copies the bytes into socket buffers of its own before
+    // this completes (tcp_sendmsg): the pool buffer is free at once.
+    ring.prepSend(
+      c.fd,
+      buffers.memory,
+      at,
+      length,
+      MSG_NOSIGNAL,
+      tag(SEND, c.fd),
+    );
+    return;
+  }
+  // The kernel pins these pages and hangs them on the packets as they are
+  // (io_send_zc in io_uring/net.c, through the socket's MSG_ZEROCOPY path);
+  // they stay the kernel's until the notification. On loopback they are
+  // copied after all, when the packet reaches the receiving socket
+  // (Documentation/networking/msg_zerocopy.rst, "Loopback").
+  sender[id] = c.fd;
+  prepSendZc(
+    ring,
+    c.fd,
+    buffers.memory,
+    at,
+    length,
+    MSG_NOSIGNAL,
+    tag(SEND_ZC, id),
+    zeroCopy.registered ? 0 : null,
+  );
+}
+
+/** A zero-copy send completes twice (io_uring_prep_send_zc(3)): first the
+ * send, whose IORING_CQE_F_MORE says a notification will follow, even for
+ * a failed one (io_sendrecv_fail, io_uring/net.c); then the notification,
+ * IORING_CQE_F_NOTIF, once no packet refers to the buffer any more. `lent`
+ * counts up on the one and down on the other, so it ends at 0 whichever
+ * the kernel posts first. */
+function sentZeroCopy(id: number, result: number, flags: number): void {
+  if (flags & IORING_CQE_F_NOTIF) {
+    lentOut--;
+    if (--lent[id] === 0 && echoed[id]) {
+      echoed[id] = 0;
+      giveBack(id);
+    }
+    return;
+  }
+  if (flags & IORING_CQE_F_MORE) {
+    lent[id]++;
+    lentOut++;
+  }
+  sent(connections[sender[id]]!, result);
+}
+
+/** `c` is done with buffer `id`: back to the pool, unless a zero-copy send
+ * still has its pages, in which case the notification gives it back. */
+function release(id: number): void {
+  if (lent[id] > 0) echoed[id] = 1;
+  else giveBack(id);
+}
+// #endregion
+
 // #region setup
 function setUp() {
   const form: string[] = [], fallbacks: string[] = [];
   let ring: IoUring;
   let buffers: BufferRing;
+  let zeroCopy: ZeroCopy | null = null;
   try {
     ring = ringWithFallbacks(flags.sqpoll, form, fallbacks);
     buffers = new BufferRing(ring, GROUP, BUFFERS, BUFFER_SIZE);
     form.push("multishot accept and recv", "provided buffer ring");
     // The requests this server makes, against the kernel's own list.
-    const missing = probe(ring).missing(ECHO_OPCODES);
+    const support = probe(ring);
+    const missing = support.missing(ECHO_OPCODES);
     if (missing.length) throw new Error(`no ${missing.join(", ")}`);
+    if (flags["zero-copy"]) {
+      zeroCopy = zeroCopyWithFallbacks(ring, buffers, support, form, fallbacks);
+    }
   } catch (error) {
     // ENOSYS (no io_uring), EPERM (sysctl kernel.io_uring_disabled, or a
     // container's seccomp profile), EINVAL (a kernel before 6.0).
@@ -321,13 +430,59 @@ function setUp() {
     );
   }
   const listener = listenOrExit(address, { raiseFdLimit: true });
+  // An echo bigger than one pool buffer leaves as several sends, and with
+  // Nagle's algorithm the kernel holds each small one back until the client
+  // has acknowledged the last, which the client delays (tcp(7), TCP_NODELAY
+  // and TCP_QUICKACK): each large echo would wait on a timer. Accepted
+  // sockets are copies of the listener (sk_clone_lock, net/core/sock.c) and
+  // keep the option, so this costs no call per client.
+  setsockoptInt(listener.fd, IPPROTO_TCP, TCP_NODELAY, 1);
   // SIGINT/SIGTERM: the watchdog thread shuts the listener down, which ends
   // the multishot accept with an error: a completion, so the loop wakes.
   const stop = watchStopSignals();
   stop.guard(listener.fd);
   announceListening(listener.address);
   announceForm(form, fallbacks);
-  return { ring, buffers, listener, stop };
+  return { ring, buffers, listener, stop, zeroCopy };
+}
+
+/** How echoes leave with `--zero-copy`: by SEND_ZC, from the pool registered
+ * as fixed buffer 0 when the kernel lets us. */
+interface ZeroCopy {
+  registered: boolean;
+}
+
+/** SEND_ZC when the probe lists it (6.0), else plain sends, with a line.
+ * Registering the pool (IORING_REGISTER_BUFFERS) pins its pages once, for
+ * the ring's life, instead of on every send; it counts against
+ * RLIMIT_MEMLOCK without CAP_IPC_LOCK (io_uring_register(2)), so a refusal
+ * leaves each send to pin its own pages. */
+function zeroCopyWithFallbacks(
+  ring: IoUring,
+  buffers: BufferRing,
+  support: Support,
+  form: string[],
+  fallbacks: string[],
+): ZeroCopy | null {
+  if (!support.supports(IORING_OP_SEND_ZC)) {
+    fallbacks.push(
+      "zero-copy send refused (no IORING_OP_SEND_ZC, Linux 6.0): " +
+        "every send copies",
+    );
+    return null;
+  }
+  form.push("zero-copy send");
+  try {
+    registerBuffers(ring, [buffers.memory]);
+    form.push("registered buffer pool");
+    return { registered: true };
+  } catch (error) {
+    fallbacks.push(
+      `registered buffer pool refused (${(error as Error).message}): ` +
+        "each zero-copy send pins its pages",
+    );
+    return { registered: false };
+  }
 }
 
 /** The ring with the setup flags the kernel accepts: SQPOLL when asked for,
@@ -397,9 +552,11 @@ function shutDown(): never {
     IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL,
     tag(CANCEL, 0),
   );
-  // Connections with nothing in flight finish at once.
+  // Connections with nothing in flight finish at once. Notifications are not
+  // requests, and no cancel hurries them: we wait for each, since until it
+  // comes the kernel may still read the pool we are about to free.
   for (const c of connections) if (c) settle(c);
-  while (accepting || open > 0) {
+  while (accepting || open > 0 || lentOut > 0) {
     ring.submitAndWait(1);
     ring.forEachCompletion(complete);
   }
