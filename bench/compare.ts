@@ -2,7 +2,7 @@
  * The comparisons the prose quotes: which two servers, in which cell, by
  * which measure, and the verdict the data gives them. A README declares each
  * comparison in a marker, and `deno task readmes` writes the sentence or
- * table under it from bench/results/latest.json (site/figures.ts), so no
+ * table under it from bench/results/latest.json (docs/figure_blocks.ts), so no
  * verdict is ever typed by hand; `deno task bench --reproduce` measures the
  * same comparisons again.
  *
@@ -121,7 +121,7 @@ export function level(r: Ratio): boolean {
  * --reproduce` prints it): `level with` when the spread over rounds holds 1,
  * else `1.30× ahead of` or `behind (0.77×)`: a's figure over b's, which for
  * `cpu` means more CPU per round trip, not better. The READMEs' sentences
- * (bench/figures.ts `comparisonText`) say the same in words that fit each
+ * (docs/figures.ts `comparisonText`) say the same in words that fit each
  * metric. */
 export function verdict(r: Ratio): string {
   if (level(r)) return "level with";

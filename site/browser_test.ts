@@ -19,8 +19,8 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { ROOT } from "@echo-lab/harness/chapters";
 import { buildSite } from "./build.ts";
 import { serveSite } from "./serve.ts";
-import { fiveModelFigure } from "./diagrams.ts";
-import { figureChapters } from "./figure_files.ts";
+import { fiveModelFigure } from "@echo-lab/docs/diagrams";
+import { figureChapters } from "@echo-lab/docs/figure_files";
 
 const CHROMIUM = "/usr/bin/chromium";
 /** An iPhone 12 to 15's viewport in CSS pixels. */

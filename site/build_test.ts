@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { join, posix } from "node:path";
 import { discoverChapters } from "@echo-lab/harness/chapters";
 import { buildSite } from "./build.ts";
-import { readText } from "./content.ts";
+import { readText } from "@echo-lab/docs/files";
 import { textOf } from "./html.ts";
 import { renderMarkdown } from "./markdown.ts";
-import { extractRegion } from "./regions.ts";
+import { extractRegion } from "@echo-lab/docs/regions";
 
 /** Every file under `dir`, as paths relative to it. */
 function walk(dir: string, prefix = ""): string[] {

@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import { discoverChapters } from "@echo-lab/harness/chapters";
 import { loadFacts } from "@echo-lab/harness/facts";
-import { readText } from "./content.ts";
-import { fences } from "./fences.ts";
-import { includeOf } from "./listings.ts";
+import { readText } from "@echo-lab/docs/files";
+import { fences } from "@echo-lab/docs/fences";
+import { includeOf } from "@echo-lab/docs/listings";
 
 /** The last README line the core loop's listing may start on. */
 export const LOOP_BY_LINE = 120;

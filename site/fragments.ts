@@ -5,7 +5,8 @@
  * @module
  */
 import { type Chapter, chapterTitle, type FrontMatter } from "./content.ts";
-import { escapeHtml, relativeUrl } from "./html.ts";
+import { escapeHtml } from "@echo-lab/docs/escape";
+import { relativeUrl } from "./html.ts";
 import { chapterPage } from "./layout.ts";
 import type { BenchView, Table } from "./results.ts";
 

@@ -4,19 +4,7 @@
  * @module
  */
 import { posix } from "node:path";
-
-const ESCAPES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-
-/** `text` safe to put in HTML text or a quoted attribute. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
-}
+import { escapeHtml } from "@echo-lab/docs/escape";
 
 /** HTML that is already safe: what {@linkcode markup} returns, and what it
  * inserts as it is. */

@@ -6,7 +6,8 @@
  * @module
  */
 import { type Chapter, chapterTitle } from "./content.ts";
-import { escapeHtml, relativeUrl } from "./html.ts";
+import { escapeHtml } from "@echo-lab/docs/escape";
+import { relativeUrl } from "./html.ts";
 import type { Heading } from "./markdown.ts";
 
 /** A page's place in the site and its content. */

@@ -29,9 +29,10 @@
 import { posix } from "node:path";
 import { Marked, Renderer } from "marked";
 import { highlight } from "./highlight.ts";
-import { escapeHtml, relativeUrl, slugify, textOf } from "./html.ts";
-import { fences } from "./fences.ts";
-import { includeOf, regionText } from "./listings.ts";
+import { escapeHtml } from "@echo-lab/docs/escape";
+import { fences } from "@echo-lab/docs/fences";
+import { includeOf, regionText } from "@echo-lab/docs/listings";
+import { relativeUrl, slugify, textOf } from "./html.ts";
 
 /** A heading of the rendered page. */
 export interface Heading {

@@ -5,13 +5,14 @@
  * @module
  */
 import { posix } from "node:path";
-import { type Chapter, chapterTitle, readText } from "./content.ts";
+import { readText } from "@echo-lab/docs/files";
+import { type Chapter, chapterTitle } from "./content.ts";
 import {
   fiveModelFigure,
   narrowSequenceDiagram,
   sequenceDiagram,
-} from "./diagrams.ts";
-import { readFigure } from "./figure_files.ts";
+} from "@echo-lab/docs/diagrams";
+import { readFigure } from "@echo-lab/docs/figure_files";
 import { highlight } from "./highlight.ts";
 import { markup, raw, relativeUrl, type SafeHtml } from "./html.ts";
 import { chapterPage, renderShell } from "./layout.ts";

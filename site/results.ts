@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { filesIn, readText } from "./content.ts";
+import { readText } from "@echo-lab/docs/files";
+import { filesIn } from "./content.ts";
 import {
   type BenchResults,
   parseResults,

@@ -23,8 +23,8 @@
  */
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
-import { markdownFiles, readText, ROOT } from "@echo-lab/site/content";
-import { type Fence, fences } from "@echo-lab/site/fences";
+import { markdownFiles, readText, ROOT } from "@echo-lab/docs/files";
+import { type Fence, fences } from "@echo-lab/docs/fences";
 
 /** A shell block and what the Markdown says it prints. */
 interface ShellBlock {

@@ -21,7 +21,7 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
-import { markdownFiles, readText, ROOT } from "@echo-lab/site/content";
+import { markdownFiles, readText, ROOT } from "@echo-lab/docs/files";
 
 /** Repository paths of the scripts the Markdown files name. */
 export function namedScripts(): string[] {

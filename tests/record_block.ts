@@ -14,8 +14,8 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { readText, ROOT } from "@echo-lab/site/content";
-import { fences } from "@echo-lab/site/fences";
+import { readText, ROOT } from "@echo-lab/docs/files";
+import { fences } from "@echo-lab/docs/fences";
 
 const USAGE =
   "usage: deno run -A tests/record_block.ts FILE.md:LINE OUT [--runs N]";

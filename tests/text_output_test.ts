@@ -21,8 +21,8 @@
  */
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
-import { markdownFiles, readText, ROOT } from "@echo-lab/site/content";
-import { fences } from "@echo-lab/site/fences";
+import { markdownFiles, readText, ROOT } from "@echo-lab/docs/files";
+import { fences } from "@echo-lab/docs/fences";
 
 /** The default address every server prints (`listening on 127.0.0.1:7007`). */
 const DEFAULT_ADDRESS = ["127.0.0.1", "7007"];

@@ -16,7 +16,7 @@
  *
  * In the front matter, which GitHub shows as a table and the site parses as
  * YAML, a comment line just above a key holds the value as a template, each
- * figure's name (bench/figures.ts `figure`) in braces; the key's value is the
+ * figure's name (figures.ts `figure`) in braces; the key's value is the
  * template rendered:
  *
  *     # connections: thousands (the bench held {06-epoll/held})
@@ -35,7 +35,7 @@ import {
   countsText,
   figure,
   measuredTable,
-} from "@echo-lab/bench/figures";
+} from "./figures.ts";
 import type { BenchResults } from "@echo-lab/bench/results";
 
 /** A generated part whose text differs from what the results say. */

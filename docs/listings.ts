@@ -19,7 +19,7 @@
  * @module
  */
 import { posix } from "node:path";
-import { readText, workspaceFile } from "./content.ts";
+import { readText, workspaceFile } from "./files.ts";
 import { type Fence, fences } from "./fences.ts";
 import { extractRegion } from "./regions.ts";
 

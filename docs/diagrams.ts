@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { escapeHtml } from "./html.ts";
+import { escapeHtml } from "./escape.ts";
 import type {
   AppState,
   Moment,

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { markdownFiles, readText, ROOT } from "./content.ts";
+import { markdownFiles, readText, ROOT } from "./files.ts";
 import { fences } from "./fences.ts";
 import {
   diagramCss,
@@ -79,7 +79,7 @@ Deno.test("TypeScript in the READMEs that is not a listing type-checks", async (
   }
 });
 
-Deno.test("the diagrams in site/figures are what site/diagrams.ts draws (else run `deno task readmes`)", async () => {
+Deno.test("the diagrams in site/figures are what docs/diagrams.ts draws (else run `deno task readmes`)", async () => {
   const files = figureFiles(await figureChapters());
   assert(files.has(FIVE_MODELS), "no five-model figure generated");
   assert.deepEqual(

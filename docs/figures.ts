@@ -1,6 +1,6 @@
 /**
  * The bench figures prose may quote, computed from `BenchResults` and
- * formatted with their units, so a README never retypes one (site/figures.ts
+ * formatted with their units, so a README never retypes one (figure_blocks.ts
  * finds where a README quotes them, bench/compare.ts what it compares):
  *
  * - `figure`: one server's figure by name, for the chapters' front matter.
@@ -19,7 +19,7 @@
  * @example
  * ```ts
  * import { figure } from "./figures.ts";
- * import { parseResults } from "./results.ts";
+ * import { parseResults } from "@echo-lab/bench/results";
  * const results = parseResults(
  *   Deno.readTextFileSync("bench/results/latest.json"),
  * );
@@ -37,10 +37,15 @@ import {
   level,
   ratio,
   REFERENCE,
-} from "./compare.ts";
+} from "@echo-lab/bench/compare";
 import { posix } from "node:path";
-import { countTable } from "./report.ts";
-import type { BenchResults, Row, RowSummary, ServerResult } from "./results.ts";
+import { countTable } from "@echo-lab/bench/report";
+import type {
+  BenchResults,
+  Row,
+  RowSummary,
+  ServerResult,
+} from "@echo-lab/bench/results";
 
 /** One kind of figure: how to get it from a server's results and how to
  * write it. */

@@ -5,92 +5,16 @@
  * beside a bench figure is caught.
  */
 import assert from "node:assert/strict";
-import { bytes, duration, figure, wrap } from "@echo-lab/bench/figures";
-import type { BenchResults, Round } from "@echo-lab/bench/results";
 import {
   figuresIn,
   handWritten,
   refreshFigures,
   staleFigures,
-} from "./figures.ts";
-import { latestResults } from "./readmes.ts";
+} from "./figure_blocks.ts";
+import type { BenchResults } from "@echo-lab/bench/results";
+import { results, round } from "./testdata/bench_results.ts";
 
 const SOURCE = "chapters/06-epoll/README.md";
-
-/** A round of `rate` round trips in 1 s at `cpu` s of server CPU, with
- * `otherCores` of other work beside it (schema 3's per-round field). */
-function round(rate: number, cpu: number, otherCores = 0): Round {
-  return {
-    roundTrips: rate,
-    bytes: rate * 64,
-    seconds: 1,
-    p50Us: 100,
-    p99Us: 900,
-    p999Us: 1000,
-    serverCpuSeconds: cpu,
-    loadgenCpuSeconds: 0.3,
-    machineCpuSeconds: cpu + 0.3 + otherCores,
-    otherCores,
-    attempts: 1,
-    rssBytes: null,
-    threads: null,
-    processes: null,
-    errors: {},
-  } as Round;
-}
-
-/** The committed results with 06's probe and its 100 x 64 B rounds set to
- * known values (and its 10 x 64 B cell not run), so the test does not depend
- * on the last bench run. `rates` are 06's rounds; C's stay at 100,000 round
- * trips/s at 1 s of CPU. */
-function results(
-  rates = [100_000, 100_000, 100_000],
-  rssPerConnection = 1055,
-): BenchResults {
-  const latest = latestResults();
-  const cell = (rounds: Round[]) => ({
-    connections: 100,
-    size: 64,
-    status: "ok" as const,
-    reason: null,
-    rounds,
-    errors: {},
-    summary: {
-      ...latest.servers[0].rows[0].summary!,
-      loadgenLimited: false,
-      otherCores: { median: 0, min: 0, max: 0 },
-    },
-  });
-  const servers = latest.servers.map((server) => {
-    if (server.id === "reference c") {
-      return {
-        ...server,
-        rows: [cell([1, 2, 3].map(() => round(100_000, 1)))],
-      };
-    }
-    if (server.id !== "06-epoll server") return server;
-    return {
-      ...server,
-      capacity: {
-        ...server.capacity!,
-        held: 10000,
-        rssPerConnectionBytes: rssPerConnection,
-      },
-      rows: [
-        cell(rates.map((rate) => round(rate, 1))),
-        {
-          ...cell([]),
-          connections: 10,
-          status: "not run" as const,
-          reason: "x",
-          summary: null,
-        },
-      ],
-    };
-  });
-  // No quiet check unless a test adds one (the committed run has one).
-  return { ...latest, quiet: null, servers };
-}
 
 const COMPARE =
   '<!-- bench compare a="06-epoll server" b="reference c" at="100x64" metric="rate" -->';
@@ -113,28 +37,6 @@ old words
   <!-- bench table servers="06-epoll server" at="100x64" -->
   <!-- /bench -->
 `;
-
-Deno.test("figures: formatted with binary units and their own precision", () => {
-  assert.equal(bytes(604), "604 B");
-  assert.equal(bytes(1055), "1.03 KiB");
-  assert.equal(bytes(8128471), "7.75 MiB");
-  assert.equal(bytes(190402560), "182 MiB");
-  assert.equal(duration(79.16), "79 µs");
-  assert.equal(duration(2800), "2.8 ms");
-  assert.equal(duration(132000), "132 ms");
-  const r = results();
-  assert.equal(figure(r, "06-epoll/held"), "10,000");
-  assert.equal(figure(r, "06-epoll/rss-per-connection"), "1.03 KiB");
-  assert.equal(figure(r, "ref:c/idle-threads"), "1");
-  assert.throws(
-    () => figure(r, "11-nope/held"),
-    /figure 11-nope\/held: no server 11-nope in the results/,
-  );
-  assert.throws(
-    () => figure(r, "06-epoll/nope"),
-    /figure 06-epoll\/nope: not SERVER\/METRIC/,
-  );
-});
 
 Deno.test("figures: the verdict follows the data and its spread", () => {
   const text = (rates: number[]) =>
@@ -290,15 +192,9 @@ Deno.test("handWritten: a comparison word beside a bench figure, outside a gener
 });
 
 Deno.test("the READMEs carry no hand-written verdict beside a bench figure", async () => {
-  const { markdownFiles, readText } = await import("./content.ts");
+  const { markdownFiles, readText } = await import("./files.ts");
   const said = markdownFiles().flatMap((source) =>
     handWritten(readText(source)!, source)
   );
   assert.deepEqual(said, []);
-});
-
-Deno.test("wrap: before the width, never starting a line Markdown would misread", () => {
-  assert.equal(wrap("aaa bbb ccc", 7), "aaa bbb\nccc");
-  assert.equal(wrap("aaa - bbb", 4), "aaa -\nbbb");
-  assert.equal(wrap("a 10. b", 2), "a 10.\nb");
 });

@@ -1,14 +1,14 @@
 /**
  * `deno task readmes`: rewrites the generated parts of every README:
  * listings from their source regions (listings.ts), figures from
- * bench/results/latest.json (figures.ts), and the diagrams the READMEs show
+ * bench/results/latest.json (figure_blocks.ts), and the diagrams the READMEs show
  * as SVG files in site/figures/ (figure_files.ts). Run it after changing a
  * region, a chapter's facts or the diagrams, or after a bench run that wrote
  * bench/results.
  *
  * `deno task readmes --check` changes nothing and exits 1 naming each stale
  * part, as `file:line: what`, and each paragraph that sets a hand-written
- * comparison word beside a bench figure (figures.ts `handWritten`). Either
+ * comparison word beside a bench figure (figure_blocks.ts `handWritten`). Either
  * way a figure the results lack stops it with the README line.
  *
  * @module
@@ -16,14 +16,14 @@
 import { posix } from "node:path";
 import { parseResults } from "@echo-lab/bench/results";
 import type { BenchResults } from "@echo-lab/bench/results";
-import { markdownFiles, readText, ROOT } from "./content.ts";
+import { markdownFiles, readText, ROOT } from "./files.ts";
 import {
   figureChapters,
   figureFiles,
   staleFigureFiles,
   writeFigureFiles,
 } from "./figure_files.ts";
-import { handWritten, refreshFigures, staleFigures } from "./figures.ts";
+import { handWritten, refreshFigures, staleFigures } from "./figure_blocks.ts";
 import { refreshListings, staleListings } from "./listings.ts";
 
 /** The results every README figure comes from. */
@@ -105,7 +105,7 @@ if (import.meta.main) {
           staleParts(readText(source)!, source, results)
         ),
         ...staleFigureFiles(diagrams).map((path) =>
-          `${path}: differs from what site/diagrams.ts draws`
+          `${path}: differs from what docs/diagrams.ts draws`
         ),
       ];
       for (const line of stale) console.error(line);

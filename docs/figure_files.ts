@@ -8,10 +8,10 @@
  *   chapter's model (the figure its page draws after the introduction; its
  *   README shows it near the top).
  *
- * Both come from the generator the site uses (diagrams.ts) and the chapters'
- * facts (`chapter.ts`), with the site's own colours from assets/style.css
+ * Both come from the generator the site uses too (diagrams.ts) and the chapters'
+ * facts (`chapter.ts`), with the site's own colours from site/assets/style.css
  * embedded. `deno task readmes` rewrites them with the READMEs; `--check` and
- * site/readmes_test.ts fail when a committed file differs.
+ * docs/readmes_test.ts fail when a committed file differs.
  *
  * @module
  */
@@ -19,7 +19,7 @@ import { posix } from "node:path";
 import { discoverChapters } from "@echo-lab/harness/chapters";
 import type { ChapterFacts } from "@echo-lab/lesson/facts";
 import { loadFacts } from "@echo-lab/harness/facts";
-import { readText, ROOT } from "./content.ts";
+import { readText, ROOT } from "./files.ts";
 import { fiveModelFigure, sequenceDiagram } from "./diagrams.ts";
 
 /** What the figures draw of a chapter. */
@@ -30,6 +30,9 @@ export interface FigureChapter {
   number: string;
   facts: ChapterFacts;
 }
+
+/** The site's style sheet, whose colours the figures carry. */
+export const STYLE_SHEET = "site/assets/style.css";
 
 /** Where the figure files live, from the repository root. */
 export const FIGURES = "site/figures";
@@ -56,9 +59,7 @@ export function figureChapters(): Promise<FigureChapter[]> {
 
 /** Every figure file as it should be: repository path → SVG text. */
 export function figureFiles(chapters: FigureChapter[]): Map<string, string> {
-  const css = diagramCss(
-    Deno.readTextFileSync(new URL("assets/style.css", import.meta.url)),
-  );
+  const css = diagramCss(readText(STYLE_SHEET) ?? "");
   const files = new Map<string, string>();
   files.set(
     FIVE_MODELS,
@@ -123,7 +124,7 @@ export function diagramCss(styleSheet: string): string {
   );
   const dark = media && topLevel(media.body).find((b) => b.prelude === ":root");
   if (!light || !dark) {
-    throw new Error("site/assets/style.css: no :root colours, light and dark");
+    throw new Error(`${STYLE_SHEET}: no :root colours, light and dark`);
   }
   const rules = blocks.filter((b) =>
     /^\.d-[\w-]+(\.d-[\w-]+)*$/.test(b.prelude)
