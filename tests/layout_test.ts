@@ -10,8 +10,9 @@
  *   it is under its `lab/` folder, and no V8 log is committed;
  * - a chapter states its own exceptions: no module outside the chapters
  *   names one, and no suite run on every chapter keeps a table keyed by one;
- * - workspace members reach each other by workspace name, never by a
- *   relative path, and no two depend on each other, directly or not;
+ * - workspace members (every one the root deno.json lists) reach each other
+ *   by workspace name, never by a relative path, and no two depend on each
+ *   other, directly or not;
  * - every chapter README has the same sections in the same order, one
  *   heading level for "Measured in the lab", a `loop` region as its core
  *   listing, and no line over 120 characters outside the front matter
@@ -270,54 +271,148 @@ Deno.test("no module outside the chapters names one, and no suite keeps a table 
   assert.deepEqual(offenders, []);
 });
 
-Deno.test("workspace members import each other by name, and none depends on itself through another", () => {
-  const dirs = members();
-  const byName = new Map<string, string>();
-  for (const dir of dirs) {
-    const { name } = JSON.parse(Deno.readTextFileSync(join(dir, "deno.json")));
-    if (name) byName.set(name, dir);
-  }
+/** A workspace member as the import rules see it: its folder, its
+ * workspace name (unnamed members cannot be imported), and its sources. */
+interface Member {
+  dir: string;
+  name?: string;
+  files: { path: string; source: string }[];
+}
+
+/** Every workspace member with its .ts files, tests included. */
+function loadMembers(): Member[] {
+  return members().map((dir) => ({
+    dir,
+    name: JSON.parse(Deno.readTextFileSync(join(dir, "deno.json"))).name,
+    files: sources(dir, true).map((path) => ({
+      path,
+      source: Deno.readTextFileSync(path),
+    })),
+  }));
+}
+
+/** What breaks the rules between members: a relative import that leaves
+ * its member (a member is reached by its workspace name, so its exports map
+ * says what others may use), and a member that depends on itself through
+ * others, named by the cycle. */
+function memberOffenders(all: Member[]): string[] {
+  const byName = new Map(all.flatMap((m) => m.name ? [[m.name, m.dir]] : []));
   const memberOf = (path: string) =>
-    dirs.filter((d) => inside(path, d)).sort((a, b) => b.length - a.length)[0];
+    all.map((m) => m.dir).filter((dir) => inside(path, dir))
+      .sort((a, b) => b.length - a.length)[0];
   const offenders: string[] = [];
-  const edges = new Map<string, Set<string>>(dirs.map((d) => [d, new Set()]));
-  for (const dir of dirs) {
-    for (const file of sources(dir, true)) {
-      for (const specifier of specifiers(Deno.readTextFileSync(file))) {
-        if (specifier.startsWith(".") && /\.[cm]?[jt]s$/.test(specifier)) {
-          const target = join(dirname(file), specifier);
-          if (memberOf(target) !== dir) {
+  const edges = new Map(all.map((m) => [m.dir, new Set<string>()]));
+  for (const member of all) {
+    for (const { path, source } of member.files) {
+      for (const specifier of specifiers(code(source))) {
+        if (specifier.startsWith(".")) {
+          if (memberOf(join(dirname(path), specifier)) !== member.dir) {
             offenders.push(
-              `${
-                rel(file)
-              } imports "${specifier}" from another member: use its workspace name`,
+              `${rel(path)} imports "${specifier}", outside its member: ` +
+                `use the other member's workspace name`,
             );
           }
+          continue;
         }
         const name = specifier.match(/^(@echo-lab\/[\w-]+)/)?.[1];
         const target = name && byName.get(name);
-        if (target && target !== dir) edges.get(dir)!.add(target);
+        if (target && target !== member.dir) edges.get(member.dir)!.add(target);
       }
     }
   }
-  // A cycle: a member that reaches itself through the members it imports.
-  for (const start of dirs) {
-    const seen = new Set<string>();
-    const queue = [...edges.get(start)!];
-    while (queue.length > 0) {
-      const next = queue.pop()!;
+  for (const member of all) {
+    const cycle = pathBack(member.dir, edges);
+    if (cycle) {
+      offenders.push(
+        `${rel(member.dir)} depends on itself: ${cycle.map(rel).join(" → ")}`,
+      );
+    }
+  }
+  return offenders;
+}
+
+/** The shortest chain of imports from `start` back to itself, or null. */
+function pathBack(
+  start: string,
+  edges: Map<string, Set<string>>,
+): string[] | null {
+  const from = new Map<string, string>();
+  const queue = [start];
+  while (queue.length > 0) {
+    const at = queue.shift()!;
+    for (const next of edges.get(at) ?? []) {
       if (next === start) {
-        offenders.push(
-          `${rel(start)} depends on itself through another member`,
-        );
-        break;
+        const chain = [at];
+        while (chain[0] !== start) chain.unshift(from.get(chain[0])!);
+        return [...chain, start];
       }
-      if (seen.has(next)) continue;
-      seen.add(next);
-      queue.push(...edges.get(next)!);
+      if (from.has(next)) continue;
+      from.set(next, at);
+      queue.push(next);
     }
   }
-  assert.deepEqual(offenders, []);
+  return null;
+}
+
+Deno.test("workspace members import each other by name, and none depends on itself through another", () => {
+  const all = loadMembers();
+  assert.ok(
+    all.some((m) => m.name === "@echo-lab/docs") &&
+      all.some((m) => inside(m.dir, join(ROOT, "chapters"))),
+    "every member of the root deno.json's workspace is checked",
+  );
+  assert.deepEqual(memberOffenders(all), []);
+});
+
+Deno.test("the member rules catch a relative import across members and a cycle", () => {
+  const dir = (name: string) => join(ROOT, "planted", name);
+  // Built from parts, so that this file's own scan does not read them as
+  // its imports.
+  const from = (verb: string, specifier: string) =>
+    `${verb} { x } from "${specifier}";\n`;
+  const planted: Member[] = [
+    {
+      dir: dir("a"),
+      name: "@echo-lab/a",
+      files: [{
+        path: join(dir("a"), "a.ts"),
+        source: from("import", "@echo-lab/b/b") + from("import", "./own.ts"),
+      }],
+    },
+    {
+      dir: dir("b"),
+      name: "@echo-lab/b",
+      files: [{
+        path: join(dir("b"), "b.ts"),
+        source: from("import", "@echo-lab/c/c"),
+      }],
+    },
+    {
+      dir: dir("c"),
+      name: "@echo-lab/c",
+      files: [{
+        path: join(dir("c"), "c.ts"),
+        source: from("export", "../a/a.ts") + from("import", "@echo-lab/a/a"),
+      }],
+    },
+    {
+      dir: dir("d"),
+      files: [{
+        path: join(dir("d"), "d_test.ts"),
+        source: from("import", "@echo-lab/a/a"),
+      }],
+    },
+  ];
+  assert.deepEqual(memberOffenders(planted), [
+    `planted/c/c.ts imports "../a/a.ts", outside its member: use the other ` +
+    `member's workspace name`,
+    "planted/a depends on itself: planted/a → planted/b → planted/c → planted/a",
+    "planted/b depends on itself: planted/b → planted/c → planted/a → planted/b",
+    "planted/c depends on itself: planted/c → planted/a → planted/b → planted/c",
+  ]);
+  // Without the edge back, the same members are clean.
+  planted[2].files[0].source = "export const c = 1;\n";
+  assert.deepEqual(memberOffenders(planted), []);
 });
 
 /** The sections every chapter README ends with, in this order, after the
