@@ -14,6 +14,7 @@ import {
   figureFiles,
   FIVE_MODELS,
   staleFigureFiles,
+  STYLE_SHEET,
 } from "./figure_files.ts";
 import { includeOf, refreshListings, staleListings } from "./listings.ts";
 import { latestResults, staleParts } from "./readmes.ts";
@@ -93,7 +94,7 @@ Deno.test("the diagrams in site/figures are what docs/diagrams.ts draws (else ru
 });
 
 Deno.test("a figure file carries the site's colours, light and dark, and a background", () => {
-  const css = diagramCss(readText("site/assets/style.css")!);
+  const css = diagramCss(readText(STYLE_SHEET)!);
   for (
     const want of [
       ":root{",
