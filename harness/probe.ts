@@ -301,37 +301,23 @@ export async function busyOver(
   server: RunningServer,
   ms: number,
 ): Promise<number> {
-  const before = runnableSeconds(server);
+  const before = threadClocks(server);
   await sleep(ms);
-  const after = runnableSeconds(server);
-  let busy = 0;
-  for (const [tid, seconds] of after) busy += seconds - (before.get(tid) ?? 0);
-  return busy;
+  return sum(spentSince(before, server), "runnable");
 }
 
-/** How many times the server's threads, all of them, have gone to sleep
- * so far (voluntary context switches, /proc/PID/task/TID/status): an idle
- * server that sleeps until a socket is ready adds next to none a second. */
-function wakeups(server: RunningServer): number {
-  let count = 0;
-  for (const pid of processes(server)) {
-    let tasks: Deno.DirEntry[] = [];
-    try {
-      tasks = [...Deno.readDirSync(`/proc/${pid}/task`)];
-    } catch { /* ended */ }
-    for (const { name } of tasks) {
-      const status = readProc(`/proc/${pid}/task/${name}/status`) ?? "";
-      count += Number(
-        status.match(/^voluntary_ctxt_switches:\s+(\d+)/m)?.[1] ?? 0,
-      );
-    }
-  }
-  return count;
+/** One thread's clocks: seconds runnable (on a CPU, or ready and waiting
+ * for one: /proc/PID/task/TID/schedstat) and how many times it went to
+ * sleep (voluntary context switches, /proc/PID/task/TID/status). */
+interface ThreadClock {
+  runnable: number;
+  sleeps: number;
 }
 
-/** Each thread's runnable seconds so far, by thread id. */
-function runnableSeconds(server: RunningServer): Map<number, number> {
-  const seconds = new Map<number, number>();
+/** Every thread's clocks so far, by thread id, over all the server's
+ * processes. */
+function threadClocks(server: RunningServer): Map<number, ThreadClock> {
+  const clocks = new Map<number, ThreadClock>();
   for (const pid of processes(server)) {
     let tasks: Deno.DirEntry[] = [];
     try {
@@ -341,10 +327,38 @@ function runnableSeconds(server: RunningServer): Map<number, number> {
       const stat = readProc(`/proc/${pid}/task/${name}/schedstat`);
       if (!stat) continue;
       const [running, waiting] = stat.split(" ").map(Number);
-      seconds.set(Number(name), (running + waiting) / 1e9);
+      const status = readProc(`/proc/${pid}/task/${name}/status`) ?? "";
+      clocks.set(Number(name), {
+        runnable: (running + waiting) / 1e9,
+        sleeps: Number(
+          status.match(/^voluntary_ctxt_switches:\s+(\d+)/m)?.[1] ?? 0,
+        ),
+      });
     }
   }
-  return seconds;
+  return clocks;
+}
+
+/** What each thread spent since `before`, by thread id. */
+function spentSince(
+  before: Map<number, ThreadClock>,
+  server: RunningServer,
+): Map<number, ThreadClock> {
+  const spent = new Map<number, ThreadClock>();
+  for (const [tid, now] of threadClocks(server)) {
+    const then = before.get(tid) ?? { runnable: 0, sleeps: 0 };
+    spent.set(tid, {
+      runnable: now.runnable - then.runnable,
+      sleeps: now.sleeps - then.sleeps,
+    });
+  }
+  return spent;
+}
+
+function sum(clocks: Map<number, ThreadClock>, key: keyof ThreadClock) {
+  let total = 0;
+  for (const clock of clocks.values()) total += clock[key];
+  return total;
 }
 
 /** The system calls the server makes while `work` runs, by name, across
@@ -551,10 +565,19 @@ export async function expectQuietAfterLoad(
 ): Promise<Deno.TcpConn[]> {
   const conns = await floodThenIdle(server, load);
   await sleep(300);
-  const wakes = wakeups(server);
-  const cpu = await busyOver(server, 1_000);
-  const woke = wakeups(server) - wakes;
-  if (cpu <= 0.15 && woke > 20) {
+  const before = threadClocks(server);
+  await sleep(1_000);
+  const spent = spentSince(before, server);
+  const cpu = sum(spent, "runnable"), woke = sum(spent, "sleeps");
+  // A loop that spins is runnable the whole time and never sleeps; one that
+  // a timer wakes sleeps between wake-ups, and on a busy machine each
+  // wake-up may also wait for a core, which counts as runnable too. So the
+  // busiest thread's sleeps, not the CPU alone, tell the two apart.
+  const busiest = [...spent.values()].reduce(
+    (a, b) => b.runnable > a.runnable ? b : a,
+    { runnable: 0, sleeps: 0 },
+  );
+  if (woke > 20 && (cpu <= 0.15 || busiest.sleeps > 20)) {
     conns.forEach((conn) => conn.close());
     throw new Error(
       `after ${
@@ -693,10 +716,7 @@ export function watchForStall(
       return result.resolve("your server exited");
     }
     const symptom = unreadSocket(server);
-    const cpu = [...runnableSeconds(server).values()].reduce(
-      (a, b) => a + b,
-      0,
-    );
+    const cpu = sum(threadClocks(server), "runnable");
     if (!symptom || (since && cpu - since.cpu > 0.05)) {
       since = symptom ? { at: performance.now(), cpu } : null;
       return;
