@@ -52,6 +52,28 @@ import { countStep, writeCounts } from "./count_run.ts";
 import { type BenchResults, formatResults, parseResults } from "./results.ts";
 
 const options = parseOptions(Deno.args);
+if (options.from) {
+  // A run the quiet check kept, looked at and accepted: written where it
+  // would have gone, its noisy measurements marked as --accept-noise marks
+  // them, with a note saying how it was written.
+  const run = parseResults(await Deno.readTextFile(options.from));
+  run.notes.push(
+    `Written after the run with --accept-noise --from: ` +
+      `${run.quiet?.noisy.length ?? 0} measurement(s) stayed noisy (marked †).`,
+  );
+  console.log(
+    await writeResults(
+      await destination(
+        options.out,
+        run.settings,
+        parseOptions([]).settings,
+        run.date,
+      ),
+      run,
+    ),
+  );
+  Deno.exit(0);
+}
 const { settings, loadgenThreads } = options;
 const cleanups = new Cleanups();
 cleanups.stopOnInterrupt();

@@ -204,8 +204,24 @@ Deno.test("a run beside a busy loop writes nothing and names the noisy cells", a
     }
     const kept = log.match(/kept for a look in (\S+)\)/)?.[1];
     assert(kept, log);
-    await Deno.remove(kept);
     assert.deepEqual([...Deno.readDirSync(out)], [], "nothing written");
+    // Looked at and accepted: written as --accept-noise writes, marked.
+    const accepted = await bench(
+      "--accept-noise",
+      `--from=${kept}`,
+      `--out=${join(out, "accepted")}`,
+    );
+    await Deno.remove(kept);
+    assert.equal(accepted.code, 0, accepted.log);
+    const run = parseResults(
+      await Deno.readTextFile(join(out, "accepted", "latest.json")),
+    );
+    const noisy = run.quiet!.noisy.length;
+    assert(noisy >= 2, `${noisy} noisy measurements`);
+    assert.match(
+      run.notes.at(-1)!,
+      new RegExp(`--accept-noise --from: ${noisy} measurement`),
+    );
   } finally {
     spinner.kill("SIGKILL");
     await spinner.status;

@@ -22,7 +22,7 @@ options:
   --quick               smoke run, about a minute: 1 round of 300 ms at 1
                         and 10 connections, probe up to 100, one rate; a
                         new temp dir, written even when noisy (marked)
-  --reproduce           re-measure the ratios the READMEs quote (about 8
+  --reproduce           re-measure the ratios the READMEs quote (about 7
                         minutes: 3 rounds, as long as the full run's, so
                         like is compared with like) and print each beside
                         the committed one
@@ -45,6 +45,9 @@ options:
   --attempts N          tries per measurement to find a quiet machine (3)
   --accept-noise        write results even when some measurement had more
                         than 0.1 core of other work beside it (marked)
+  --from FILE           with --accept-noise: measure nothing, and write the
+                        run a noisy full or partial run kept (the file it
+                        names), marked, where that run would have gone
   --loadgen-threads N   the load generator's threads (1)
   --count               only the counting pass (system calls and wake-ups
                         per round trip at 1, 100 and 1,000 connections, under
@@ -66,6 +69,8 @@ export interface Options {
   reproduce: string | null;
   /** `--count`: the counting pass (bench/count.ts) alone. */
   count: boolean;
+  /** `--accept-noise --from FILE`: the run a noisy run kept, to write. */
+  from: string | null;
 }
 
 /** The committed results of the full run. */
@@ -86,6 +91,7 @@ export function parseOptions(args: string[]): Options {
         reproduce: { type: "boolean" },
         count: { type: "boolean" },
         "accept-noise": { type: "boolean" },
+        from: list,
         against: list,
         chapters: list,
         references: list,
@@ -116,6 +122,9 @@ export function parseOptions(args: string[]): Options {
   const reproduce = values.reproduce ?? false;
   if (quick && reproduce) usageError("--quick and --reproduce: pick one");
   if (values.against && !reproduce) usageError("--against needs --reproduce");
+  if (values.from && !values["accept-noise"]) {
+    usageError("--from needs --accept-noise");
+  }
   // The defaults: full, quick, reproduce.
   const pick = <T>(full: T, short: T, again = full) =>
     quick ? short : reproduce ? again : full;
@@ -168,6 +177,7 @@ export function parseOptions(args: string[]): Options {
     acceptNoise: values["accept-noise"] ?? quick,
     reproduce: reproduce ? values.against ?? COMMITTED : null,
     count: values.count ?? false,
+    from: values.from ?? null,
   };
 }
 
