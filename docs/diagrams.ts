@@ -106,15 +106,8 @@ export function sequenceDiagram(
       }</title></rect>`,
     );
     if (m.arrow) {
-      const toKernel = m.arrow.kind === "call";
-      const [x1, x2] = toKernel
-        ? [appX + 9, kernelX - 4]
-        : [kernelX - 4, appX + 11];
       parts.push(
-        `<line class="d-arrow d-${m.arrow.kind}" x1="${x1}" y1="${mid}" x2="${x2}" y2="${mid}" marker-end="url(#${id}-${m.arrow.kind})"/>`,
-        `<text class="d-label" x="${(appX + kernelX) / 2}" y="${
-          mid - 8
-        }" text-anchor="middle">${escapeHtml(m.arrow.label)}</text>`,
+        ...arrow(id, m.arrow, appX, kernelX, mid, (appX + kernelX) / 2),
       );
     }
     if (m.appNote) {
@@ -195,18 +188,7 @@ export function narrowSequenceDiagram(seq: Sequence, id: string): string {
       }</title></rect>`,
     );
     const arrowY = y0 + 26;
-    if (m.arrow) {
-      const toKernel = m.arrow.kind === "call";
-      const [x1, x2] = toKernel
-        ? [appX + 9, kernelX - 4]
-        : [kernelX - 4, appX + 11];
-      parts.push(
-        `<line class="d-arrow d-${m.arrow.kind}" x1="${x1}" y1="${arrowY}" x2="${x2}" y2="${arrowY}" marker-end="url(#${id}-${m.arrow.kind})"/>`,
-        `<text class="d-label" x="${mid}" y="${
-          arrowY - 8
-        }" text-anchor="middle">${escapeHtml(m.arrow.label)}</text>`,
-      );
-    }
+    if (m.arrow) parts.push(...arrow(id, m.arrow, appX, kernelX, arrowY, mid));
     notes[i].forEach(([who, line], n) => {
       parts.push(
         `<text class="d-note" x="${
@@ -368,6 +350,28 @@ function svg(
   }</title><desc id="${id}-desc">${escapeHtml(desc)}</desc>${own.head}${
     parts.join("")
   }</svg>`;
+}
+
+/** A call into the kernel, or its return or notice back, between the
+ * application's lane at `appX` and the kernel's at `kernelX`, at height `y`,
+ * labelled above at `labelX`. */
+function arrow(
+  id: string,
+  { kind, label }: NonNullable<Moment["arrow"]>,
+  appX: number,
+  kernelX: number,
+  y: number,
+  labelX: number,
+): string[] {
+  const [x1, x2] = kind === "call"
+    ? [appX + 9, kernelX - 4]
+    : [kernelX - 4, appX + 11];
+  return [
+    `<line class="d-arrow d-${kind}" x1="${x1}" y1="${y}" x2="${x2}" y2="${y}" marker-end="url(#${id}-${kind})"/>`,
+    `<text class="d-label" x="${labelX}" y="${y - 8}" text-anchor="middle">${
+      escapeHtml(label)
+    }</text>`,
+  ];
 }
 
 function arrowMarkers(id: string): string {
