@@ -14,7 +14,7 @@ import { chapterNamed } from "@echo-lab/harness/chapters";
 import { loadFacts } from "@echo-lab/harness/facts";
 import type { Cell } from "./measure.ts";
 import type { BenchServer } from "./servers.ts";
-import type { Settings } from "./results.ts";
+import { inGrid, type Settings } from "./results.ts";
 
 /** One cell beyond the grid, and who is measured in it. */
 export interface ExtraCell {
@@ -44,9 +44,7 @@ export async function extraCells(
       );
       if (named.length === 0) continue;
       for (const c of connections) {
-        if (settings.sizes.includes(size) && settings.connections.includes(c)) {
-          continue;
-        }
+        if (inGrid(settings, { size, connections: c })) continue;
         found.push({
           cell: { connections: c, size },
           servers: [...named, ...reference],

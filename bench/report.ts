@@ -13,6 +13,7 @@ import {
   type BenchResults,
   type CountRow,
   type CountRun,
+  inGrid,
   noisyCapacity,
   noisyRow,
   parseResults,
@@ -334,9 +335,7 @@ function extraSection(
   results: BenchResults,
   measured: ServerResult[],
 ): string[] {
-  const { sizes, connections } = results.settings;
-  const beyond = (r: Row) =>
-    !sizes.includes(r.size) || !connections.includes(r.connections);
+  const beyond = (r: Row) => !inGrid(results.settings, r);
   const lines = measured
     .flatMap((s) => s.rows.filter(beyond).map((row) => ({ s, row })))
     .sort((x, y) =>

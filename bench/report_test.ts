@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { focusRow, renderSummary, table } from "./report.ts";
-import { parseResults } from "./results.ts";
+import { inGrid, parseResults } from "./results.ts";
 
 const LATEST = join(import.meta.dirname!, "results", "latest.json");
 
@@ -32,12 +32,9 @@ Deno.test("the committed latest.json renders well-formed tables", async () => {
   // Footprint, one per message size, the focus row, the cells chapters asked
   // for beyond the grid when any did, open loop when any server ran at fixed
   // rates, and the counting pass's table when it ran.
-  const { sizes: gridSizes, connections } = results.settings;
-  const sizes = gridSizes.length;
+  const sizes = results.settings.sizes.length;
   const asked = measured.some((s) =>
-    s.rows.some((r) =>
-      !gridSizes.includes(r.size) || !connections.includes(r.connections)
-    )
+    s.rows.some((r) => !inGrid(results.settings, r))
   );
   const openLoop = results.settings.rates.length > 0 &&
     measured.some((s) => s.openLoop.length > 0);

@@ -143,6 +143,16 @@ export interface Settings {
   rateConnections: number;
 }
 
+/** Whether a cell is on the run's grid (one of its sizes × one of its
+ * connection counts); the cells chapters ask for lie beyond it. */
+export function inGrid(
+  settings: Settings,
+  cell: { size: number; connections: number },
+): boolean {
+  return settings.sizes.includes(cell.size) &&
+    settings.connections.includes(cell.connections);
+}
+
 export interface ServerResult {
   /** Unique and stable, e.g. `06-epoll server:edge` or `reference node`. */
   id: string;
