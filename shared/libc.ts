@@ -14,7 +14,7 @@
  *
  * Every wrapper in `shared/` is built from {@linkcode libc} and
  * {@linkcode errnoCell}. A binding that only one chapter needs (select,
- * io_uring, prctl, the F_SETOWN dance of O_ASYNC) lives in that chapter and
+ * io_uring, prctl, the F_SETOWN_EX dance of O_ASYNC) lives in that chapter and
  * opens its own symbols with {@linkcode openLibc}.
  *
  * @module

@@ -62,7 +62,9 @@ announceListening(listener.address);
 // #region loop
 // The whole server. `sigio.wait()` is the only place it sleeps: it resolves
 // when the kernel has sent SIGIO (or a timer or stop() wakes us). Then drain
-// passes over every socket, until a pass finds nothing left to do.
+// passes over every socket, until a pass finds nothing left to do. Outside
+// the wait SIGIO is blocked: what changes while we work leaves it pending in
+// the kernel, to be delivered, once, when we next wait.
 // #region exercise-loop
 while (!stopping) {
   await sigio.wait();

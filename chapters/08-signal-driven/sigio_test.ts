@@ -91,3 +91,55 @@ Deno.test("SIGIO reports each state change of a signal-driven socket", async (t)
     sigio.close();
   }
 });
+
+/** This thread's signal sets from /proc: blocked, pending for the
+ * thread, and pending for the whole process. */
+function signalSets(): { blocked: bigint; pending: bigint; shared: bigint } {
+  const status = Deno.readTextFileSync("/proc/thread-self/status");
+  const field = (name: string) =>
+    BigInt("0x" + status.match(new RegExp(`^${name}:\\s*(\\w+)`, "m"))![1]);
+  return {
+    blocked: field("SigBlk"),
+    pending: field("SigPnd"),
+    shared: field("ShdPnd"),
+  };
+}
+const SIGIO_BIT = 1n << 28n; // SIGIO is 29; bit 0 is signal 1
+
+Deno.test("SIGIO goes to this thread and waits, blocked, until the next wait", async () => {
+  const sigio = new SignalLatch("SIGIO");
+  let delivered = 0;
+  const count = () => delivered++;
+  Deno.addSignalListener("SIGIO", count);
+  const listener = openListener(LOOPBACK);
+  const client = connectTo(listener.address);
+  let server = -1;
+  try {
+    assert.equal(signalSets().blocked & SIGIO_BIT, SIGIO_BIT, "blocked");
+    server = accept4(listener.fd)!;
+    enableSigio(server);
+    for (const word of ["one", "two", "three"]) {
+      send(client, new TextEncoder().encode(word));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const { pending, shared } = signalSets();
+    assert.equal(pending & SIGIO_BIT, SIGIO_BIT, "pending for this thread");
+    assert.equal(shared & SIGIO_BIT, 0n, "not for the whole process");
+    assert.equal(delivered, 0, "nothing delivered while blocked");
+
+    // A signal listener alone does not keep a test's event loop turning.
+    const keepAlive = setTimeout(() => {}, 2_000);
+    const woken = sigio.wait();
+    assert.equal(signalSets().blocked & SIGIO_BIT, 0n, "unblocked in wait()");
+    await woken;
+    clearTimeout(keepAlive);
+    assert.equal(delivered, 1, "three changes, one delivery");
+    assert.equal(signalSets().blocked & SIGIO_BIT, SIGIO_BIT, "blocked again");
+    assert.equal(recv(server, new Uint8Array(16)), "onetwothree".length);
+  } finally {
+    [client, server, listener.fd].filter((fd) => fd >= 0).forEach(close);
+    Deno.removeSignalListener("SIGIO", count);
+    sigio.close();
+  }
+  assert.equal(signalSets().blocked & SIGIO_BIT, 0n, "close() unblocks");
+});
