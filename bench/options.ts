@@ -32,7 +32,7 @@ options:
   --references LIST     node,c or none (node,c); the C reference runs always
   --sizes LIST          message sizes in bytes (64)
   --connections LIST    connection counts (1,10,100,1000,10000)
-  --rounds N            closed loop: rounds, each server once a round (7)
+  --rounds N            closed loop: rounds, each server once a round (11)
   --round-ms N          length of a timed round (1000)
   --warmup-ms N         untimed ping-pong before each timed round (300)
   --max-connections N   the capacity probe's last step (10000)
@@ -155,7 +155,7 @@ export function parseOptions(args: string[]): Options {
     sizes: numbers("sizes", "64"),
     connections: numbers("connections", pick("1,10,100,1000,10000", "1,10"))
       .sort((a, b) => a - b),
-    rounds: one("rounds", pick(7, 1, 3)),
+    rounds: one("rounds", pick(11, 1, 3)),
     openLoopRounds: one("open-loop-rounds", 1),
     roundMs: one("round-ms", pick(1000, 300, 1000)),
     warmupMs: one("warmup-ms", pick(300, 100, 300)),
