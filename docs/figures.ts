@@ -84,14 +84,15 @@ export const METRICS: Record<string, Metric> = {
     value: (s) => atHeld(s)?.virtualBytes ?? null,
     format: bytes,
   },
-  /** (VmSize at `held` - idle VmSize) / `held`. */
+  /** (VmSize at `held` - idle VmSize) / `held`. With few connections the
+   * runtime's own mappings can shrink meanwhile: then it says so. */
   "vmsize-per-connection": {
     title: "address space per connection",
     value: (s) => {
       const [held, idle] = [atHeld(s)?.virtualBytes, s.idle?.virtualBytes];
       return held && idle ? (held - idle) / s.capacity!.held : null;
     },
-    format: bytes,
+    format: (b) => b < 0 ? `shrank ${bytes(-b)}` : bytes(b),
   },
   /** Server CPU, as a share of one core, with the held connections silent. */
   "idle-cpu": {
