@@ -78,13 +78,15 @@ export class SignalLatch {
   #pending = false;
   #waiter: (() => void) | null = null;
   readonly #listener = () => this.set();
+  readonly #set: Uint8Array;
 
   /** Starts listening for `signal`, and blocks it on this thread. Deno runs
    * the listener on this thread's event loop; the OS-level handler behind
    * it only records the signal. */
   constructor(readonly signal: LatchSignal) {
     Deno.addSignalListener(signal, this.#listener);
-    mask(SIG_BLOCK, signal);
+    this.#set = sigset(signal);
+    mask(SIG_BLOCK, this.#set);
   }
 
   /** Resolves at the next signal, or at once if one came since the last
@@ -96,10 +98,10 @@ export class SignalLatch {
       this.#pending = false;
       return Promise.resolve();
     }
-    mask(SIG_UNBLOCK, this.signal);
+    mask(SIG_UNBLOCK, this.#set);
     return new Promise((resolve) => {
       this.#waiter = () => {
-        mask(SIG_BLOCK, this.signal);
+        mask(SIG_BLOCK, this.#set);
         resolve();
       };
     });
@@ -118,7 +120,7 @@ export class SignalLatch {
    * raise the signal first. */
   close(): void {
     Deno.removeSignalListener(this.signal, this.#listener);
-    mask(SIG_UNBLOCK, this.signal);
+    mask(SIG_UNBLOCK, this.#set);
   }
 }
 // #endregion
@@ -146,12 +148,18 @@ const sys = openLibc({
   pthread_sigmask: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
 });
 
-/** Blocks or unblocks `signal` on the calling thread. pthread_sigmask
- * returns the error number itself rather than setting errno. */
-function mask(how: number, signal: LatchSignal): void {
-  const set = new Uint8Array(128); // a sigset_t: one bit per signal, from 1
+/** A sigset_t holding `signal` alone: one bit per signal, from 1. */
+function sigset(signal: LatchSignal): Uint8Array {
+  const set = new Uint8Array(128);
   const bit = SIGNAL_NUMBERS[signal] - 1;
   set[bit >> 3] = 1 << (bit & 7);
+  return set;
+}
+
+/** Blocks or unblocks the signals of `set` on the calling thread.
+ * pthread_sigmask returns the error number itself rather than setting
+ * errno. */
+function mask(how: number, set: Uint8Array): void {
   const code = sys.pthread_sigmask(how, set, null);
   if (code) check("pthread_sigmask", -1, code);
 }
