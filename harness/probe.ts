@@ -650,9 +650,25 @@ export function fdFlags(pid: number, fd: number): number {
 
 /** Whether process `pid` catches signal number `signal` (SigCgt). */
 export function catches(pid: number, signal: number): boolean {
-  const mask = (readProc(`/proc/${pid}/status`) ?? "")
-    .match(/^SigCgt:\s+([0-9a-f]+)/m)?.[1] ?? "0";
-  return (BigInt(`0x${mask}`) & (1n << BigInt(signal - 1))) !== 0n;
+  return (signalSet(pid, "SigCgt") & signalBit(signal)) !== 0n;
+}
+
+/** One signal set of a process, or of the calling thread
+ * (`"thread-self"`), from its /proc status (proc(5)): `SigCgt` caught,
+ * `SigBlk` blocked, `SigPnd` pending for the thread, `ShdPnd` pending for
+ * the process. Test it with {@linkcode signalBit}. */
+export function signalSet(
+  of: number | "thread-self",
+  field: "SigCgt" | "SigBlk" | "SigPnd" | "ShdPnd",
+): bigint {
+  const mask = (readProc(`/proc/${of}/status`) ?? "")
+    .match(new RegExp(`^${field}:\\s+([0-9a-f]+)`, "m"))?.[1] ?? "0";
+  return BigInt(`0x${mask}`);
+}
+
+/** Signal number `signal`'s bit in a signal set: bit N-1 is signal N. */
+export function signalBit(signal: number): bigint {
+  return 1n << BigInt(signal - 1);
 }
 
 /** What a stuck server looks like from outside, right now: a socket it

@@ -30,7 +30,7 @@
  * @module
  */
 import { fcntl } from "@echo-lab/shared/socket";
-import { check } from "@echo-lab/shared/errno";
+import { check, SyscallError } from "@echo-lab/shared/errno";
 import { errnoCell, openLibc } from "@echo-lab/shared/libc";
 import {
   F_GETFL,
@@ -161,5 +161,5 @@ function sigset(signal: LatchSignal): Uint8Array {
  * errno. */
 function mask(how: number, set: Uint8Array): void {
   const code = sys.pthread_sigmask(how, set, null);
-  if (code) check("pthread_sigmask", -1, code);
+  if (code) throw new SyscallError("pthread_sigmask", code);
 }
